@@ -1,0 +1,349 @@
+//! `mock-device`: serve a fleet of emulated network devices over SSH until Ctrl-C.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use mock_device::{Fault, Fleet, FleetConfig, Platform, parse_duration};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mock-device",
+    version,
+    about = "Serve a fleet of emulated network devices (Cisco IOS, Arista EOS, Juniper Junos, \
+             Cisco NX-OS) over SSH, one port per device, until Ctrl-C."
+)]
+struct Args {
+    /// Serve a built-in lab (the default when neither --devices nor --fleet is given).
+    #[arg(long, value_enum, value_name = "LAB", conflicts_with_all = ["devices", "fleet"])]
+    lab: Option<Lab>,
+
+    /// Generate N devices instead of the course lab.
+    #[arg(long, value_name = "N", conflicts_with = "fleet")]
+    devices: Option<usize>,
+
+    /// Platforms the generated devices cycle through (default: all four).
+    #[arg(
+        long,
+        value_name = "PLATFORM[,PLATFORM...]",
+        value_delimiter = ',',
+        requires = "devices"
+    )]
+    platform: Vec<Platform>,
+
+    /// Load the fleet from a YAML file (format in the README).
+    #[arg(long, value_name = "FILE")]
+    fleet: Option<PathBuf>,
+
+    /// Login delay and per-command delay of every device, e.g. 800ms.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    latency: Option<Duration>,
+
+    /// Login delay of every device (connect to ready session).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    login_delay: Option<Duration>,
+
+    /// Delay of every `show` command on every device.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    command_delay: Option<Duration>,
+
+    /// Uniform +/- jitter on every delay, e.g. 200ms.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    jitter: Option<Duration>,
+
+    /// Seed of the jitter generator (same seed, same delays).
+    #[arg(long, value_name = "N")]
+    seed: Option<u64>,
+
+    /// Make a device fail: refuse, auth-fail, hang or drop (repeatable).
+    #[arg(long, value_name = "DEVICE=FAULT", value_parser = parse_fault)]
+    fault: Vec<(String, Fault)>,
+
+    /// Limit a device to N concurrent sessions; more are turned away (repeatable).
+    #[arg(long, value_name = "DEVICE=N", value_parser = parse_max_sessions)]
+    max_sessions: Vec<(String, usize)>,
+
+    /// User name on every device [default: pyclass].
+    #[arg(long, value_name = "NAME")]
+    username: Option<String>,
+
+    /// Password of every device [default: pyclass-lab].
+    #[arg(long, value_name = "PASSWORD")]
+    password: Option<String>,
+
+    /// Secret asked by `enable` [default: pyclass-enable].
+    #[arg(long, value_name = "SECRET")]
+    enable_secret: Option<String>,
+
+    /// Accept the public keys in this file (OpenSSH format, e.g. ~/.ssh/id_ed25519.pub)
+    /// on every device (repeatable).
+    #[arg(long, value_name = "FILE")]
+    authorized_key: Vec<PathBuf>,
+
+    /// Derive the host keys from this seed (default: a fixed seed, so fingerprints never
+    /// change).
+    #[arg(long, value_name = "TEXT", conflicts_with = "random_host_keys")]
+    host_key_seed: Option<String>,
+
+    /// Use new random host keys on every start.
+    #[arg(long)]
+    random_host_keys: bool,
+
+    /// Write the client inventory (YAML) to FILE.
+    #[arg(long, value_name = "FILE")]
+    inventory_out: Option<PathBuf>,
+
+    /// Address to listen on. Anything but loopback exposes fixed, known credentials.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    bind: IpAddr,
+
+    /// Give the devices sequential ports from P (default: ports chosen by the OS).
+    #[arg(long, value_name = "P")]
+    base_port: Option<u16>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum Lab {
+    /// The course's nine devices (cisco3 ... nxos2), with their own delays.
+    Course,
+}
+
+fn parse_fault(s: &str) -> Result<(String, Fault), String> {
+    let (device, fault) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected DEVICE=FAULT, got `{s}`"))?;
+    Ok((device.to_string(), fault.parse().map_err(|e| format!("{e}"))?))
+}
+
+fn parse_max_sessions(s: &str) -> Result<(String, usize), String> {
+    let (device, n) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected DEVICE=N, got `{s}`"))?;
+    match n.parse::<usize>() {
+        Ok(n) if n > 0 => Ok((device.to_string(), n)),
+        _ => Err(format!("expected a session count of at least 1, got `{n}`")),
+    }
+}
+
+/// A user error: printed as one line, exit status 2.
+struct Usage(String);
+
+fn build_config(args: &Args) -> Result<FleetConfig, Usage> {
+    let mut config = if let Some(path) = &args.fleet {
+        FleetConfig::from_yaml_file(path).map_err(|e| Usage(e.to_string()))?
+    } else if let Some(n) = args.devices {
+        if n == 0 {
+            return Err(Usage("--devices must be at least 1".into()));
+        }
+        FleetConfig::generated(n, &args.platform, Duration::ZERO)
+    } else {
+        match args.lab.unwrap_or(Lab::Course) {
+            Lab::Course => FleetConfig::course_lab(),
+        }
+    };
+    if let Some(latency) = args.latency {
+        config = config.with_latency(latency);
+    }
+    for d in &mut config.devices {
+        d.login_delay = args.login_delay.unwrap_or(d.login_delay);
+        d.command_delay = args.command_delay.unwrap_or(d.command_delay);
+    }
+    config.jitter = args.jitter.unwrap_or(config.jitter);
+    config.jitter_seed = args.seed.unwrap_or(config.jitter_seed);
+    for (device, fault) in &args.fault {
+        config = config
+            .with_fault(device, *fault)
+            .map_err(|e| Usage(format!("--fault: {e}")))?;
+    }
+    for (device, n) in &args.max_sessions {
+        config = config
+            .with_max_sessions(device, *n)
+            .map_err(|e| Usage(format!("--max-sessions: {e}")))?;
+    }
+    if let Some(u) = &args.username {
+        config.username.clone_from(u);
+    }
+    if let Some(p) = &args.password {
+        config.password.clone_from(p);
+    }
+    if let Some(s) = &args.enable_secret {
+        config.enable_secret.clone_from(s);
+    }
+    if args.random_host_keys {
+        config.host_key_seed = None;
+    } else if let Some(seed) = &args.host_key_seed {
+        config.host_key_seed = Some(seed.clone());
+    }
+    for path in &args.authorized_key {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Usage(format!("--authorized-key {}: {e}", path.display())))?;
+        config.authorized_keys.extend(
+            text.lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                .map(String::from),
+        );
+    }
+    config.bind = args.bind;
+    if let Some(base) = args.base_port {
+        for (i, d) in config.devices.iter_mut().enumerate() {
+            d.port = u16::try_from(usize::from(base) + i)
+                .map_err(|_| Usage(format!("--base-port {base}: not enough ports above it")))?;
+        }
+    }
+    config.validate().map_err(|e| Usage(e.to_string()))?;
+    Ok(config)
+}
+
+fn delays(login: Duration, command: Duration) -> String {
+    let fmt = |d: Duration| format!("{}ms", d.as_millis());
+    format!("{}/{}", fmt(login), fmt(command))
+}
+
+fn print_fleet(config: &FleetConfig, fleet: &Fleet, started: Duration) {
+    let infos = fleet.devices();
+    let name_w = infos.iter().map(|d| d.name.len()).max().unwrap_or(6).max(6);
+    let addr_w = infos
+        .iter()
+        .map(|d| d.addr.to_string().len())
+        .max()
+        .unwrap_or(7)
+        .max(7);
+    println!(
+        "{:<name_w$}  {:<13}  {:<addr_w$}  {:<51}  {:<15}  NOTE",
+        "DEVICE", "PLATFORM", "ADDRESS", "HOST KEY FINGERPRINT", "LOGIN/COMMAND"
+    );
+    for (info, dev) in infos.iter().zip(&config.devices) {
+        let mut notes = Vec::new();
+        if let Some(f) = dev.fault {
+            notes.push(format!("fault: {f}"));
+        }
+        if let Some(n) = dev.max_sessions {
+            notes.push(format!("max {n} sessions"));
+        }
+        if dev.password.is_some() {
+            notes.push("own password".to_string());
+        }
+        println!(
+            "{:<name_w$}  {:<13}  {:<addr_w$}  {:<51}  {:<15}  {}",
+            info.name,
+            info.platform.to_string(),
+            info.addr.to_string(),
+            info.fingerprint,
+            delays(dev.login_delay, dev.command_delay),
+            notes.join(", ")
+        );
+    }
+    let first = &infos[0];
+    println!();
+    println!(
+        "{} devices started in {} ms. Credentials: user `{}`, password `{}`, enable secret `{}`.",
+        infos.len(),
+        started.as_millis(),
+        config.username,
+        config.password,
+        config.enable_secret
+    );
+    if !config.authorized_keys.is_empty() {
+        println!(
+            "Public-key login accepted for {} authorized key(s).",
+            config.authorized_keys.len()
+        );
+    }
+    let (host, port) = (first.addr.ip(), first.addr.port());
+    let opts = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null";
+    println!("Log in to {} (type `show version`, then `exit`):", first.name);
+    println!("    ssh {opts} -p {port} {}@{host}", config.username);
+    println!("or run one command:");
+    println!(
+        "    ssh {opts} -p {port} {}@{host} 'show version'",
+        config.username
+    );
+    println!("Serving until Ctrl-C.");
+}
+
+async fn wait_for_stop() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+fn main() -> ExitCode {
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            let rendered = e.render().to_string();
+            let line = rendered.lines().next().unwrap_or("error: bad arguments");
+            eprintln!("{line} (see --help)");
+            return ExitCode::from(2);
+        }
+    };
+    let config = match build_config(&args) {
+        Ok(c) => c,
+        Err(Usage(message)) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    if !config.bind.is_loopback() {
+        eprintln!(
+            "WARNING: listening on {}: every device accepts fixed, publicly known credentials. \
+             Anyone who can reach this address can log in.",
+            config.bind
+        );
+    }
+    let started = Instant::now();
+    let fleet = match Fleet::start(config.clone()) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: cannot start the fleet: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let elapsed = started.elapsed();
+    if let Some(path) = &args.inventory_out {
+        if let Err(e) = std::fs::write(path, fleet.inventory_yaml()) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+        println!("Inventory written to {}", path.display());
+    }
+    print_fleet(&config, &fleet, elapsed);
+    let signals = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    match signals {
+        Ok(rt) => rt.block_on(wait_for_stop()),
+        Err(e) => {
+            eprintln!("error: cannot wait for Ctrl-C: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    fleet.shutdown();
+    println!("Stopped.");
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,837 @@
+//! The SSH side: one tokio runtime serving every device of a fleet, one listener and accept
+//! loop per device, one russh session per connection, one task per channel.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use russh::keys::ssh_key::private::Ed25519Keypair;
+use russh::keys::ssh_key::sha2::{Digest, Sha256};
+use russh::keys::{HashAlg, PrivateKey, PublicKey};
+use russh::server::{Auth, ChannelOpenHandle, Handle, Msg, PublicKeyOffer, Session};
+use russh::server::{VerifiedPublicKey, run_stream};
+use russh::{Channel, ChannelId, Disconnect, MethodKind, MethodSet};
+use serde::Serialize;
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::mpsc;
+
+use crate::cli::{Cli, ReplyKind};
+use crate::config::{Fault, FleetConfig, Platform};
+
+/// How long a wrong login waits before it is rejected (the "none" probe OpenSSH sends first
+/// is answered at once).
+const AUTH_REJECTION_TIME: Duration = Duration::from_millis(200);
+/// Pause after a failed `accept` (EMFILE...) before the listener tries again.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// A device with the `drop` fault cuts the connection this far into a command at least.
+const MIN_DROP_DELAY: Duration = Duration::from_millis(20);
+
+/// What a client needs to reach one running device.
+#[derive(Debug, Clone)]
+pub struct DeviceInfo {
+    pub name: String,
+    pub platform: Platform,
+    /// Where to connect (127.0.0.1 when the fleet binds an unspecified address).
+    pub addr: SocketAddr,
+    pub username: String,
+    pub password: String,
+    /// OpenSSH-style SHA-256 fingerprint of the host key, `SHA256:...` as `ssh-keygen -l`
+    /// prints it.
+    pub fingerprint: String,
+}
+
+/// A running fleet: one tokio runtime with its own threads serves every device. The API is
+/// synchronous. The fleet stops on [`Fleet::shutdown`] and when dropped: listeners closed,
+/// connections cut, tasks ended, threads joined.
+#[derive(Debug)]
+pub struct Fleet {
+    runtime: Option<tokio::runtime::Runtime>,
+    devices: Vec<DeviceInfo>,
+    /// Bound but never listening: holds each `refuse` device's port so that nobody else
+    /// takes it while connections to it are refused.
+    refused_ports: Vec<TcpSocket>,
+}
+
+impl Fleet {
+    /// Starts every device of `config`. Raises the open-file limit (soft to hard) first.
+    pub fn start(config: FleetConfig) -> io::Result<Fleet> {
+        config
+            .validate()
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        // Best effort: a fleet of a few devices runs under any limit.
+        let _ = rlimit::increase_nofile_limit(u64::MAX);
+        let authorized = config
+            .authorized_keys
+            .iter()
+            .map(|line| {
+                PublicKey::from_openssh(line.trim()).map_err(|e| {
+                    io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        format!("bad authorized key {:?}: {e}", line.trim()),
+                    )
+                })
+            })
+            .collect::<io::Result<Vec<_>>>()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("mock-device")
+            .enable_all()
+            .build()?;
+        let shared = Arc::new(FleetShared {
+            username: config.username.clone(),
+            enable_secret: config.enable_secret.clone(),
+            authorized,
+            jitter: config.jitter,
+            accept_errors: ErrorLog::default(),
+        });
+        let connect_ip = match config.bind {
+            IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+            IpAddr::V6(ip) if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            ip => ip,
+        };
+        let mut fleet = Fleet {
+            runtime: None,
+            devices: Vec::with_capacity(config.devices.len()),
+            refused_ports: Vec::new(),
+        };
+        let _enter = runtime.enter();
+        for (index, dev) in config.devices.iter().enumerate() {
+            let key = host_key(config.host_key_seed.as_deref(), &dev.name);
+            let fingerprint = key.public_key().fingerprint(HashAlg::Sha256).to_string();
+            let password = dev.password.clone().unwrap_or_else(|| config.password.clone());
+            let bind_addr = SocketAddr::new(config.bind, dev.port);
+            let in_use = |e: io::Error| {
+                io::Error::new(e.kind(), format!("{}: cannot bind {bind_addr}: {e}", dev.name))
+            };
+            let port = if dev.fault == Some(Fault::Refuse) {
+                let socket = if config.bind.is_ipv4() {
+                    TcpSocket::new_v4()
+                } else {
+                    TcpSocket::new_v6()
+                }?;
+                socket.bind(bind_addr).map_err(in_use)?;
+                let port = socket.local_addr()?.port();
+                fleet.refused_ports.push(socket);
+                port
+            } else {
+                let std_listener = std::net::TcpListener::bind(bind_addr).map_err(in_use)?;
+                std_listener.set_nonblocking(true)?;
+                let listener = TcpListener::from_std(std_listener)?;
+                let port = listener.local_addr()?.port();
+                let device = Arc::new(Device {
+                    name: dev.name.clone(),
+                    platform: dev.platform,
+                    password: password.clone(),
+                    fault: dev.fault,
+                    max_sessions: dev.max_sessions,
+                    login_delay: dev.login_delay,
+                    command_delay: dev.command_delay,
+                    active: AtomicUsize::new(0),
+                    rng: (!config.jitter.is_zero()).then(|| {
+                        Mutex::new(ChaCha8Rng::seed_from_u64(
+                            config.jitter_seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
+                        ))
+                    }),
+                    ssh: Arc::new(ssh_config(key)),
+                    fleet: shared.clone(),
+                });
+                tokio::spawn(accept_loop(listener, device));
+                port
+            };
+            fleet.devices.push(DeviceInfo {
+                name: dev.name.clone(),
+                platform: dev.platform,
+                addr: SocketAddr::new(connect_ip, port),
+                username: config.username.clone(),
+                password,
+                fingerprint,
+            });
+        }
+        drop(_enter);
+        fleet.runtime = Some(runtime);
+        Ok(fleet)
+    }
+
+    /// Every device, in the order of the configuration.
+    pub fn devices(&self) -> &[DeviceInfo] {
+        &self.devices
+    }
+
+    /// The device called `name`.
+    pub fn device(&self, name: &str) -> Option<&DeviceInfo> {
+        self.devices.iter().find(|d| d.name == name)
+    }
+
+    /// The client inventory: a YAML list in device order with `name`, `device_type`,
+    /// `host`, `port`, `username`, `password`, `host_key`.
+    pub fn inventory_yaml(&self) -> String {
+        #[derive(Serialize)]
+        struct Entry<'a> {
+            name: &'a str,
+            device_type: &'a str,
+            host: String,
+            port: u16,
+            username: &'a str,
+            password: &'a str,
+            host_key: &'a str,
+        }
+        let entries: Vec<Entry<'_>> = self
+            .devices
+            .iter()
+            .map(|d| Entry {
+                name: &d.name,
+                device_type: d.platform.netmiko_name(),
+                host: d.addr.ip().to_string(),
+                port: d.addr.port(),
+                username: &d.username,
+                password: &d.password,
+                host_key: &d.fingerprint,
+            })
+            .collect();
+        serde_yaml::to_string(&entries).unwrap_or_default()
+    }
+
+    /// Stops every device: listeners closed, connections cut, threads joined.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        self.refused_ports.clear();
+        if let Some(runtime) = self.runtime.take() {
+            if tokio::runtime::Handle::try_current().is_ok() {
+                // Dropped from inside another runtime, where blocking is not allowed.
+                runtime.shutdown_background();
+            } else {
+                drop(runtime);
+            }
+        }
+    }
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The device's ed25519 host key: from SHA-256(seed, name) when seeded, random otherwise.
+fn host_key(seed: Option<&str>, name: &str) -> PrivateKey {
+    let secret: [u8; 32] = match seed {
+        Some(seed) => {
+            let mut h = Sha256::new();
+            h.update(b"mock-device host key\0");
+            h.update(seed.as_bytes());
+            h.update(b"\0");
+            h.update(name.as_bytes());
+            h.finalize().into()
+        }
+        None => rand::rng().random(),
+    };
+    PrivateKey::from(Ed25519Keypair::from_seed(&secret))
+}
+
+fn ssh_config(key: PrivateKey) -> russh::server::Config {
+    let mut methods = MethodSet::empty();
+    methods.push(MethodKind::Password);
+    methods.push(MethodKind::PublicKey);
+    russh::server::Config {
+        server_id: russh::SshId::Standard(concat!("SSH-2.0-mock_device_", env!("CARGO_PKG_VERSION")).into()),
+        methods,
+        auth_rejection_time: AUTH_REJECTION_TIME,
+        auth_rejection_time_initial: Some(Duration::ZERO),
+        keys: vec![key],
+        nodelay: true,
+        ..Default::default()
+    }
+}
+
+/// Settings every device of a fleet shares.
+#[derive(Debug)]
+struct FleetShared {
+    username: String,
+    enable_secret: String,
+    authorized: Vec<PublicKey>,
+    jitter: Duration,
+    accept_errors: ErrorLog,
+}
+
+/// Rate-limited report of accept errors: one line a second at most, with a count of what
+/// it left out.
+#[derive(Debug, Default)]
+struct ErrorLog {
+    last_ms: AtomicU64,
+    suppressed: AtomicU64,
+}
+
+impl ErrorLog {
+    fn report(&self, device: &str, error: &io::Error) {
+        static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+        let now = START.get_or_init(Instant::now).elapsed().as_millis() as u64 + 1000;
+        let last = self.last_ms.load(Ordering::Relaxed);
+        if now >= last + 1000
+            && self
+                .last_ms
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            let more = self.suppressed.swap(0, Ordering::Relaxed);
+            eprintln!(
+                "mock-device: {device}: accept failed: {error} (retrying; {more} more such errors)"
+            );
+        } else {
+            self.suppressed.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// One running device.
+#[derive(Debug)]
+struct Device {
+    name: String,
+    platform: Platform,
+    password: String,
+    fault: Option<Fault>,
+    max_sessions: Option<usize>,
+    login_delay: Duration,
+    command_delay: Duration,
+    /// Connections holding a session slot now.
+    active: AtomicUsize,
+    /// Jitter source, when the fleet has jitter.
+    rng: Option<Mutex<ChaCha8Rng>>,
+    ssh: Arc<russh::server::Config>,
+    fleet: Arc<FleetShared>,
+}
+
+impl Device {
+    /// `base` plus a uniform jitter in [-jitter, +jitter], never below zero.
+    fn jittered(&self, base: Duration) -> Duration {
+        let Some(rng) = &self.rng else { return base };
+        let j = self.fleet.jitter.as_nanos() as i128;
+        let offset = match rng.lock() {
+            Ok(mut rng) => rng.random_range(-j..=j),
+            Err(_) => 0,
+        };
+        let nanos = (base.as_nanos() as i128 + offset).max(0);
+        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+    }
+
+    /// Takes a session slot, or None when every slot is in use.
+    fn take_slot(self: &Arc<Self>) -> Option<SessionSlot> {
+        let max = self.max_sessions.unwrap_or(usize::MAX);
+        self.active
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < max).then_some(n + 1))
+            .ok()
+            .map(|_| SessionSlot(self.clone()))
+    }
+}
+
+/// A VTY line in use; given back when the connection ends.
+struct SessionSlot(Arc<Device>);
+
+impl Drop for SessionSlot {
+    fn drop(&mut self) {
+        self.0.active.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Accepts connections until the runtime stops; an accept error never ends it.
+async fn accept_loop(listener: TcpListener, device: Arc<Device>) {
+    loop {
+        match listener.accept().await {
+            Ok((socket, _peer)) => {
+                tokio::spawn(serve(socket, device.clone()));
+            }
+            Err(e) => {
+                device.fleet.accept_errors.report(&device.name, &e);
+                tokio::time::sleep(ACCEPT_BACKOFF).await;
+            }
+        }
+    }
+}
+
+/// Serves one TCP connection.
+async fn serve(socket: TcpStream, device: Arc<Device>) {
+    if device.fault == Some(Fault::Hang) {
+        // Keep the socket open, say nothing, until the fleet stops.
+        let _held = socket;
+        std::future::pending::<()>().await;
+        return;
+    }
+    let _ = socket.set_nodelay(true);
+    let slot = device.take_slot();
+    let (socket, cutter) = if device.fault == Some(Fault::Drop) {
+        match split_cutter(socket) {
+            Ok(pair) => pair,
+            Err(_) => return,
+        }
+    } else {
+        (socket, None)
+    };
+    let handler = Connection {
+        device: device.clone(),
+        turned_away: slot.is_none(),
+        cutter,
+        channels: HashMap::new(),
+    };
+    let Ok(session) = run_stream(device.ssh.clone(), socket, handler).await else {
+        return;
+    };
+    if slot.is_none() {
+        let message = format!(
+            "too many sessions: all {} VTY lines of {} are in use",
+            device.max_sessions.unwrap_or(0),
+            device.name
+        );
+        // Sent once the key exchange is done, then the connection closes.
+        let _ = session
+            .handle()
+            .disconnect(Disconnect::TooManyConnections, message, String::new())
+            .await;
+    }
+    let _ = session.await;
+    drop(slot);
+}
+
+/// A second handle on the socket, used to cut the connection from a channel task.
+fn split_cutter(socket: TcpStream) -> io::Result<(TcpStream, Option<Arc<std::net::TcpStream>>)> {
+    let std_socket = socket.into_std()?;
+    let cutter = std_socket.try_clone()?;
+    Ok((TcpStream::from_std(std_socket)?, Some(Arc::new(cutter))))
+}
+
+/// Input for a shell task.
+#[derive(Debug)]
+enum Input {
+    Bytes(Vec<u8>),
+    Eof,
+}
+
+/// The russh handler of one connection.
+struct Connection {
+    device: Arc<Device>,
+    /// Past `max_sessions`: every login is refused and the connection is closed.
+    turned_away: bool,
+    /// For the `drop` fault: shuts the socket down mid-command.
+    cutter: Option<Arc<std::net::TcpStream>>,
+    /// Open shell channels and their task's input queue.
+    channels: HashMap<ChannelId, mpsc::UnboundedSender<Input>>,
+}
+
+impl Connection {
+    async fn login(&self, accepted: bool) -> Auth {
+        tokio::time::sleep(self.device.jittered(self.device.login_delay)).await;
+        if accepted && !self.turned_away && self.device.fault != Some(Fault::AuthFail) {
+            Auth::Accept
+        } else {
+            Auth::reject()
+        }
+    }
+
+    fn channel_ctx(&self, channel: ChannelId, session: &Session) -> ChannelCtx {
+        ChannelCtx {
+            device: self.device.clone(),
+            handle: session.handle(),
+            channel,
+            cutter: self.cutter.clone(),
+        }
+    }
+
+    fn cli(&self, interactive: bool) -> Cli {
+        Cli::new(
+            self.device.platform,
+            &self.device.name,
+            &self.device.fleet.username,
+            &self.device.fleet.enable_secret,
+            interactive,
+        )
+    }
+}
+
+impl russh::server::Handler for Connection {
+    type Error = russh::Error;
+
+    async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
+        let ok = user == self.device.fleet.username && password == self.device.password;
+        Ok(self.login(ok).await)
+    }
+
+    async fn auth_publickey_offered(
+        &mut self,
+        user: &str,
+        offer: PublicKeyOffer<'_>,
+    ) -> Result<Auth, Self::Error> {
+        Ok(if self.authorized(user, offer.public_key) {
+            Auth::Accept
+        } else {
+            Auth::reject()
+        })
+    }
+
+    async fn auth_publickey(
+        &mut self,
+        user: &str,
+        key: VerifiedPublicKey<'_>,
+    ) -> Result<Auth, Self::Error> {
+        let ok = self.authorized(user, key.public_key);
+        Ok(self.login(ok).await)
+    }
+
+    async fn channel_open_session(
+        &mut self,
+        _channel: Channel<Msg>,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        // Everything is handled through the callbacks below: the Channel is not kept.
+        reply.accept().await;
+        Ok(())
+    }
+
+    async fn pty_request(
+        &mut self,
+        channel: ChannelId,
+        _term: &str,
+        _col_width: u32,
+        _row_height: u32,
+        _pix_width: u32,
+        _pix_height: u32,
+        _modes: &[(russh::Pty, u32)],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)
+    }
+
+    async fn shell_request(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.channels.insert(channel, tx);
+        tokio::spawn(run_shell(self.channel_ctx(channel, session), self.cli(true), rx));
+        Ok(())
+    }
+
+    async fn exec_request(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_success(channel)?;
+        let line = String::from_utf8_lossy(data).trim().to_string();
+        tokio::spawn(run_exec(self.channel_ctx(channel, session), self.cli(false), line));
+        Ok(())
+    }
+
+    async fn subsystem_request(
+        &mut self,
+        channel: ChannelId,
+        _name: &str,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        session.channel_failure(channel)
+    }
+
+    async fn data(
+        &mut self,
+        channel: ChannelId,
+        data: &[u8],
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(tx) = self.channels.get(&channel) {
+            let _ = tx.send(Input::Bytes(data.to_vec()));
+        }
+        Ok(())
+    }
+
+    async fn channel_eof(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if let Some(tx) = self.channels.get(&channel) {
+            let _ = tx.send(Input::Eof);
+        }
+        Ok(())
+    }
+
+    async fn channel_close(
+        &mut self,
+        channel: ChannelId,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        // Dropping the queue ends the shell task.
+        self.channels.remove(&channel);
+        Ok(())
+    }
+}
+
+impl Connection {
+    fn authorized(&self, user: &str, key: &PublicKey) -> bool {
+        user == self.device.fleet.username
+            && self
+                .device
+                .fleet
+                .authorized
+                .iter()
+                .any(|k| k.key_data() == key.key_data())
+    }
+}
+
+/// What a channel task needs to answer its channel.
+struct ChannelCtx {
+    device: Arc<Device>,
+    handle: Handle,
+    channel: ChannelId,
+    cutter: Option<Arc<std::net::TcpStream>>,
+}
+
+impl ChannelCtx {
+    async fn send(&self, text: &[u8]) -> bool {
+        text.is_empty() || self.handle.data(self.channel, text.to_vec()).await.is_ok()
+    }
+
+    async fn finish(&self, exit_status: u32) {
+        let _ = self.handle.exit_status_request(self.channel, exit_status).await;
+        let _ = self.handle.eof(self.channel).await;
+        let _ = self.handle.close(self.channel).await;
+    }
+
+    /// Spends a `show` command's delay. With the `drop` fault the connection is cut
+    /// part-way instead, and this returns false.
+    async fn command_delay(&self) -> bool {
+        let delay = self.device.jittered(self.device.command_delay);
+        if let Some(cutter) = &self.cutter {
+            tokio::time::sleep((delay / 2).max(MIN_DROP_DELAY)).await;
+            let _ = cutter.shutdown(std::net::Shutdown::Both);
+            return false;
+        }
+        tokio::time::sleep(delay).await;
+        true
+    }
+}
+
+async fn run_exec(ctx: ChannelCtx, mut cli: Cli, line: String) {
+    let reply = cli.execute(&line);
+    if reply.kind == ReplyKind::Show && !ctx.command_delay().await {
+        return;
+    }
+    ctx.send(reply.text.as_bytes()).await;
+    ctx.finish(u32::from(reply.kind == ReplyKind::Error)).await;
+}
+
+/// `\n` to `\r\n`, as a terminal expects.
+fn crlf(text: &str) -> Vec<u8> {
+    text.replace('\n', "\r\n").into_bytes()
+}
+
+async fn run_shell(ctx: ChannelCtx, mut cli: Cli, mut input: mpsc::UnboundedReceiver<Input>) {
+    let mut editor = LineEditor::default();
+    if !ctx.send(&crlf(&cli.prompt())).await {
+        return;
+    }
+    while let Some(item) = input.recv().await {
+        let bytes = match item {
+            Input::Bytes(bytes) => bytes,
+            Input::Eof => break,
+        };
+        let mut echo = Vec::new();
+        for byte in bytes {
+            match editor.feed(byte, cli.echo(), &mut echo) {
+                None => {}
+                Some(Edit::Interrupt) => {
+                    echo.extend_from_slice(b"^C\r\n");
+                    echo.extend(crlf(&cli.prompt()));
+                }
+                Some(Edit::Line(line)) => {
+                    echo.extend_from_slice(b"\r\n");
+                    if !ctx.send(&std::mem::take(&mut echo)).await {
+                        return;
+                    }
+                    let reply = cli.execute(&line);
+                    match reply.kind {
+                        ReplyKind::Exit => {
+                            ctx.finish(0).await;
+                            return;
+                        }
+                        ReplyKind::Show if !ctx.command_delay().await => return,
+                        _ => {}
+                    }
+                    let mut out = crlf(&reply.text);
+                    out.extend(crlf(&cli.prompt()));
+                    if !ctx.send(&out).await {
+                        return;
+                    }
+                }
+            }
+        }
+        if !ctx.send(&echo).await {
+            return;
+        }
+    }
+    // The client sent EOF (or closed the channel): end the session as `exit` would.
+    ctx.finish(0).await;
+}
+
+/// What a typed byte completed.
+#[derive(Debug, PartialEq, Eq)]
+enum Edit {
+    Line(String),
+    Interrupt,
+}
+
+/// Line editing of a device's terminal: echo, backspace, Ctrl-U, Ctrl-C, escape sequences
+/// skipped; `\r`, `\n` and `\r\n` each end one line.
+#[derive(Debug, Default)]
+struct LineEditor {
+    line: Vec<u8>,
+    after_cr: bool,
+    escape: Escape,
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+enum Escape {
+    #[default]
+    None,
+    Start,
+    Csi,
+}
+
+impl LineEditor {
+    fn feed(&mut self, byte: u8, echo_on: bool, echo: &mut Vec<u8>) -> Option<Edit> {
+        let after_cr = std::mem::replace(&mut self.after_cr, false);
+        match self.escape {
+            Escape::Start => {
+                self.escape = if byte == b'[' || byte == b'O' {
+                    Escape::Csi
+                } else {
+                    Escape::None
+                };
+                return None;
+            }
+            Escape::Csi => {
+                if (0x40..=0x7e).contains(&byte) {
+                    self.escape = Escape::None;
+                }
+                return None;
+            }
+            Escape::None => {}
+        }
+        match byte {
+            b'\r' => {
+                self.after_cr = true;
+                Some(self.take_line())
+            }
+            b'\n' if after_cr => None,
+            b'\n' => Some(self.take_line()),
+            0x7f | 0x08 => {
+                if self.erase_char() && echo_on {
+                    echo.extend_from_slice(b"\x08 \x08");
+                }
+                None
+            }
+            0x15 => {
+                while self.erase_char() {
+                    if echo_on {
+                        echo.extend_from_slice(b"\x08 \x08");
+                    }
+                }
+                None
+            }
+            0x03 => {
+                self.line.clear();
+                Some(Edit::Interrupt)
+            }
+            0x1b => {
+                self.escape = Escape::Start;
+                None
+            }
+            0x00..=0x1f => None,
+            _ => {
+                self.line.push(byte);
+                if echo_on {
+                    echo.push(byte);
+                }
+                None
+            }
+        }
+    }
+
+    fn take_line(&mut self) -> Edit {
+        Edit::Line(String::from_utf8_lossy(&std::mem::take(&mut self.line)).into_owned())
+    }
+
+    /// Removes the last character (all bytes of a UTF-8 sequence); false if empty.
+    fn erase_char(&mut self) -> bool {
+        while let Some(b) = self.line.pop() {
+            if b & 0xc0 != 0x80 {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed_all(ed: &mut LineEditor, bytes: &[u8]) -> (Vec<Edit>, Vec<u8>) {
+        let mut echo = Vec::new();
+        let edits = bytes
+            .iter()
+            .filter_map(|&b| ed.feed(b, true, &mut echo))
+            .collect();
+        (edits, echo)
+    }
+
+    #[test]
+    fn line_ends_are_counted_once() {
+        let mut ed = LineEditor::default();
+        let (edits, echo) = feed_all(&mut ed, b"a\r\nb\nc\r\rd");
+        let lines: Vec<Edit> = ["a", "b", "c", ""]
+            .iter()
+            .map(|s| Edit::Line((*s).to_string()))
+            .collect();
+        assert_eq!(edits, lines);
+        assert_eq!(echo, b"abcd");
+        // "\r" then "\n" in a later packet is still one line end.
+        let (edits, _) = feed_all(&mut ed, b"\r");
+        assert_eq!(edits, vec![Edit::Line("d".into())]);
+        let (edits, _) = feed_all(&mut ed, b"\n");
+        assert!(edits.is_empty());
+    }
+
+    #[test]
+    fn editing_keys() {
+        let mut ed = LineEditor::default();
+        let (edits, echo) = feed_all(&mut ed, "shx\x7fow é\x7f\x1b[Aver\r".as_bytes());
+        assert_eq!(edits, vec![Edit::Line("show ver".into())]);
+        assert_eq!(echo, "shx\x08 \x08ow é\x08 \x08ver".as_bytes());
+        let (edits, _) = feed_all(&mut ed, b"junk\x15ok\x03");
+        assert_eq!(edits, vec![Edit::Interrupt]);
+        let mut silent = Vec::new();
+        assert_eq!(ed.feed(b'x', false, &mut silent), None);
+        assert!(silent.is_empty());
+    }
+
+    #[test]
+    fn seeded_host_keys_are_stable() {
+        let a = host_key(Some("seed"), "r1").public_key().fingerprint(HashAlg::Sha256);
+        let b = host_key(Some("seed"), "r1").public_key().fingerprint(HashAlg::Sha256);
+        let c = host_key(Some("seed"), "r2").public_key().fingerprint(HashAlg::Sha256);
+        let d = host_key(None, "r1").public_key().fingerprint(HashAlg::Sha256);
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_ne!(a, d);
+        assert!(a.to_string().starts_with("SHA256:"));
+    }
+}
