@@ -1,0 +1,148 @@
+//! The devices a lesson talks to, chosen by the same flags in every lesson.
+//!
+//! With no flags a lesson starts the course's nine-device lab inside its own process (a
+//! [`mock_device::Fleet`] on 127.0.0.1), so `cargo run --bin 07-as-completed` needs nothing
+//! else. `--inventory FILE` points it at a standalone mock fleet or at real devices.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use mock_device::{Fault, Fleet, FleetConfig, Platform};
+
+use crate::inventory::{DEFAULT_TIMEOUT, Device, InventoryError, load_inventory};
+
+/// Where the devices come from. Flattened into every lesson's flags with
+/// `#[command(flatten)]`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LabArgs {
+    /// Inventory YAML to use (a standalone mock fleet, or real devices) instead of the
+    /// in-process course lab
+    #[arg(long, value_name = "FILE")]
+    pub inventory: Option<PathBuf>,
+
+    /// Start an in-process lab of N generated devices (all four platforms) instead of the
+    /// course's nine
+    #[arg(long, value_name = "N", conflicts_with = "inventory",
+          value_parser = clap::value_parser!(u32).range(1..=20_000))]
+    pub devices: Option<u32>,
+
+    /// Give every in-process device this latency (login and each show command), e.g.
+    /// 200ms or 1s
+    #[arg(long, value_name = "DURATION", conflicts_with = "inventory",
+          value_parser = humantime::parse_duration)]
+    pub latency: Option<Duration>,
+
+    /// Make an in-process device misbehave: NAME=refuse|auth-fail|hang|drop (repeatable)
+    #[arg(long, value_name = "NAME=FAULT", conflicts_with = "inventory",
+          value_parser = parse_fault)]
+    pub fault: Vec<(String, Fault)>,
+
+    /// Seconds to wait on a silent device before giving up on it
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIMEOUT,
+          value_parser = parse_timeout)]
+    pub timeout: f64,
+}
+
+fn parse_fault(text: &str) -> Result<(String, Fault), String> {
+    let (name, fault) = text
+        .split_once('=')
+        .ok_or_else(|| format!("`{text}` is not NAME=FAULT (e.g. srx2=auth-fail)"))?;
+    let fault = fault.parse::<Fault>().map_err(|e| e.to_string())?;
+    Ok((name.to_string(), fault))
+}
+
+fn parse_timeout(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds > 0.0 => Ok(seconds),
+        _ => Err(format!("`{text}` is not a positive number of seconds")),
+    }
+}
+
+/// Why the lab could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error(transparent)]
+    Inventory(#[from] InventoryError),
+    #[error("cannot start the in-process lab: {0}")]
+    Fleet(String),
+}
+
+impl LabError {
+    /// Prints the error on one line and exits with status 2, as clap does for bad flags.
+    pub fn exit(&self) -> ! {
+        eprintln!("error: {self}");
+        std::process::exit(2)
+    }
+}
+
+/// The devices of this run, and the in-process fleet serving them (if any).
+///
+/// Keep it alive for as long as the devices are used: dropping it stops the fleet.
+#[derive(Debug)]
+pub struct Lab {
+    pub devices: Vec<Device>,
+    fleet: Option<Fleet>,
+}
+
+impl Lab {
+    /// Whether the devices are served from inside this process.
+    pub fn is_in_process(&self) -> bool {
+        self.fleet.is_some()
+    }
+}
+
+impl LabArgs {
+    /// Reads the inventory, or starts the in-process lab.
+    pub fn start(&self) -> Result<Lab, LabError> {
+        if let Some(path) = &self.inventory {
+            let mut devices = load_inventory(path)?;
+            for device in &mut devices {
+                device.timeout = self.timeout;
+            }
+            return Ok(Lab {
+                devices,
+                fleet: None,
+            });
+        }
+        let mut config = match self.devices {
+            Some(n) => FleetConfig::generated(
+                n as usize,
+                &Platform::ALL,
+                self.latency.unwrap_or(Duration::from_millis(500)),
+            ),
+            None => FleetConfig::course_lab(),
+        };
+        if let Some(latency) = self.latency {
+            config = config.with_latency(latency);
+        }
+        for (name, fault) in &self.fault {
+            config = config
+                .with_fault(name, *fault)
+                .map_err(|e| LabError::Fleet(e.to_string()))?;
+        }
+        let fleet = Fleet::start(config).map_err(|e| LabError::Fleet(e.to_string()))?;
+        let devices = devices_of(&fleet, self.timeout);
+        Ok(Lab {
+            devices,
+            fleet: Some(fleet),
+        })
+    }
+}
+
+/// The inventory of a running fleet, with its host keys pinned.
+pub fn devices_of(fleet: &Fleet, timeout: f64) -> Vec<Device> {
+    fleet
+        .devices()
+        .iter()
+        .map(|d| Device {
+            name: d.name.clone(),
+            device_type: d.platform,
+            host: d.addr.ip().to_string(),
+            port: d.addr.port(),
+            username: d.username.clone(),
+            password: d.password.clone(),
+            host_key: Some(d.fingerprint.clone()),
+            timeout,
+        })
+        .collect()
+}

@@ -1,0 +1,131 @@
+//! What every lesson needs and none of them is about: the device inventory, an SSH helper
+//! with Netmiko's vocabulary, the lab of devices, the course's two worker functions, and
+//! the way the course prints elapsed time.
+
+pub mod inventory;
+pub mod lab;
+pub mod ssh;
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::process::ExitCode;
+use std::time::Duration;
+
+pub use inventory::{Device, DeviceType, load_inventory};
+pub use lab::{Lab, LabArgs, LabError};
+pub use ssh::{Connection, SshError, exec};
+
+/// The pool size of the lessons that have one. Flattened into their flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WorkerArgs {
+    /// How many workers the pool runs at once (default: the course's value for this lesson)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub workers: Option<u32>,
+}
+
+impl WorkerArgs {
+    /// The number of workers asked for, or `default` (the course's number).
+    pub fn or(&self, default: usize) -> usize {
+        self.workers.map_or(default, |n| n as usize)
+    }
+}
+
+/// The course's `ssh_conn(device)`: connect, and return the prompt the device shows.
+pub fn ssh_conn(device: &Device) -> Result<String, SshError> {
+    let mut connection = Connection::connect(device)?;
+    let prompt = connection.find_prompt()?;
+    connection.disconnect();
+    Ok(prompt)
+}
+
+/// The course's `show_version(device)`: connect, and return the output of `show version`.
+pub fn show_version(device: &Device) -> Result<String, SshError> {
+    let mut connection = Connection::connect(device)?;
+    let output = connection.send_command("show version")?;
+    connection.disconnect();
+    Ok(output)
+}
+
+/// Formats a duration the way Python prints a `timedelta`: `0:00:02.012345`.
+pub fn timedelta(elapsed: Duration) -> String {
+    let delta = chrono::TimeDelta::from_std(elapsed).unwrap_or(chrono::TimeDelta::MAX);
+    let seconds = delta.num_seconds();
+    let micros = delta.subsec_nanos() / 1_000;
+    let clock = format!(
+        "{}:{:02}:{:02}",
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    );
+    if micros == 0 {
+        clock
+    } else {
+        format!("{clock}.{micros:06}")
+    }
+}
+
+/// Counts how many devices succeeded and failed, for the run's last line and exit code.
+#[derive(Debug, Default)]
+pub struct Tally {
+    ok: usize,
+    failed: usize,
+}
+
+impl Tally {
+    pub fn new() -> Self {
+        Tally::default()
+    }
+
+    /// Counts one device's result and hands it back.
+    pub fn count<'a, T, E>(&mut self, result: &'a Result<T, E>) -> &'a Result<T, E> {
+        match result {
+            Ok(_) => self.ok += 1,
+            Err(_) => self.failed += 1,
+        }
+        result
+    }
+
+    pub fn failed(&self) -> usize {
+        self.failed
+    }
+
+    /// Success when every device answered; otherwise prints `7 ok, 2 failed` on stderr
+    /// and gives a failing exit code, so scripts and CI notice.
+    pub fn exit_code(&self) -> ExitCode {
+        if self.failed == 0 {
+            ExitCode::SUCCESS
+        } else {
+            eprintln!("{} ok, {} failed", self.ok, self.failed);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timedelta_prints_like_python() {
+        assert_eq!(
+            timedelta(Duration::from_micros(2_012_345)),
+            "0:00:02.012345"
+        );
+        assert_eq!(timedelta(Duration::from_secs(3723)), "1:02:03");
+        assert_eq!(
+            timedelta(Duration::from_micros(65_000_001)),
+            "0:01:05.000001"
+        );
+        assert_eq!(timedelta(Duration::from_nanos(999)), "0:00:00");
+    }
+
+    #[test]
+    fn tally_counts_and_fails_when_any_device_failed() {
+        let mut tally = Tally::new();
+        tally.count(&Ok::<(), ()>(()));
+        assert_eq!(tally.exit_code(), ExitCode::SUCCESS);
+        tally.count(&Err::<(), ()>(()));
+        assert_eq!(tally.failed(), 1);
+        assert_eq!(tally.exit_code(), ExitCode::FAILURE);
+    }
+}

@@ -1,0 +1,92 @@
+//! The flags every lesson shares, and the lab they start.
+
+use clap::Parser;
+use shared::LabArgs;
+
+#[derive(Debug, Parser)]
+struct Args {
+    #[command(flatten)]
+    lab: LabArgs,
+}
+
+fn parse(args: &[&str]) -> Result<LabArgs, String> {
+    Args::try_parse_from(std::iter::once("lesson").chain(args.iter().copied()))
+        .map(|a| a.lab)
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn no_flags_start_the_course_lab_in_process() {
+    let lab = parse(&[]).unwrap().start().unwrap();
+    assert!(lab.is_in_process());
+    let names: Vec<&str> = lab.devices.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "cisco3", "cisco4", "arista1", "arista2", "arista3", "arista4", "srx2", "nxos1",
+            "nxos2"
+        ]
+    );
+    assert!(
+        lab.devices
+            .iter()
+            .all(|d| d.host == "127.0.0.1" && d.host_key.is_some())
+    );
+}
+
+#[test]
+fn devices_latency_and_faults_shape_the_in_process_lab() {
+    let lab = parse(&["--devices", "12", "--latency", "0ms", "--timeout", "2"])
+        .unwrap()
+        .start()
+        .unwrap();
+    assert_eq!(lab.devices.len(), 12);
+    assert!(lab.devices.iter().all(|d| d.timeout == 2.0));
+    for device in &lab.devices {
+        shared::ssh_conn(device).unwrap();
+    }
+
+    let lab = parse(&["--fault", "srx2=auth-fail"])
+        .unwrap()
+        .start()
+        .unwrap();
+    let srx2 = lab.devices.iter().find(|d| d.name == "srx2").unwrap();
+    assert!(matches!(
+        shared::ssh_conn(srx2),
+        Err(shared::SshError::AuthFailed { .. })
+    ));
+}
+
+#[test]
+fn bad_flags_say_what_is_wrong() {
+    let err = parse(&["--fault", "srx2"]).unwrap_err();
+    assert!(err.contains("is not NAME=FAULT"), "{err}");
+    let err = parse(&["--fault", "srx2=melt"]).unwrap_err();
+    assert!(err.contains("melt"), "{err}");
+    let err = parse(&["--timeout", "0"]).unwrap_err();
+    assert!(err.contains("not a positive number of seconds"), "{err}");
+    let err = parse(&["--devices", "0"]).unwrap_err();
+    assert!(err.contains("--devices"), "{err}");
+    let err = parse(&["--inventory", "x.yaml", "--devices", "3"]).unwrap_err();
+    assert!(err.contains("cannot be used with"), "{err}");
+
+    let err = parse(&["--fault", "nosuch=hang"])
+        .unwrap()
+        .start()
+        .unwrap_err();
+    assert!(err.to_string().contains("nosuch"), "{err}");
+}
+
+#[test]
+fn a_missing_inventory_is_one_line_naming_the_file() {
+    let err = parse(&["--inventory", "/nonexistent/devices.yaml"])
+        .unwrap()
+        .start()
+        .unwrap_err();
+    let message = err.to_string();
+    assert!(
+        message.starts_with("inventory /nonexistent/devices.yaml: cannot read it:"),
+        "{message}"
+    );
+    assert_eq!(message.lines().count(), 1);
+}
