@@ -78,7 +78,10 @@ type Entry = (&'static [&'static str], Cmd);
 
 const CISCO_EXEC: &[Entry] = &[
     (&["show", "version"], Cmd::ShowVersion),
-    (&["show", "ip", "interface", "brief"], Cmd::ShowIpInterfaceBrief),
+    (
+        &["show", "ip", "interface", "brief"],
+        Cmd::ShowIpInterfaceBrief,
+    ),
     (&["show", "ip", "arp"], Cmd::ShowIpArp),
     (&["show", "arp"], Cmd::ShowIpArp),
     (&["terminal", "*"], Cmd::Terminal),
@@ -93,7 +96,10 @@ const CISCO_EXEC: &[Entry] = &[
 
 const NXOS_EXEC: &[Entry] = &[
     (&["show", "version"], Cmd::ShowVersion),
-    (&["show", "ip", "interface", "brief"], Cmd::ShowIpInterfaceBrief),
+    (
+        &["show", "ip", "interface", "brief"],
+        Cmd::ShowIpInterfaceBrief,
+    ),
     (&["show", "ip", "arp"], Cmd::ShowIpArp),
     (&["terminal", "*"], Cmd::Terminal),
     (&["enable"], Cmd::Enable),
@@ -205,7 +211,10 @@ impl Filter {
             Filter::Begin(p) => Box::new(text.lines().skip_while(move |l| !l.contains(p.as_str()))),
             _ => Box::new(text.lines()),
         };
-        lines.filter(|l| keep(l)).map(|l| format!("{l}\n")).collect()
+        lines
+            .filter(|l| keep(l))
+            .map(|l| format!("{l}\n"))
+            .collect()
     }
 }
 
@@ -503,7 +512,10 @@ impl Cli {
                 format!("{}syntax error, expecting <command>.\n\n", caret(at))
             }
             (Platform::JuniperJunos, _) => {
-                format!("{}syntax error, expecting <command>.\n\n", caret(line.len()))
+                format!(
+                    "{}syntax error, expecting <command>.\n\n",
+                    caret(line.len())
+                )
             }
             (_, ParseError::Invalid(at)) => {
                 format!("{}% Invalid input detected at '^' marker.\n\n", caret(at))
@@ -640,8 +652,14 @@ mod tests {
     #[test]
     fn arista_confirms_terminal_settings() {
         let mut a = cli(Platform::AristaEos, "arista1");
-        assert_eq!(a.execute("terminal width 511").text, "Width set to 511 columns.\n");
-        assert_eq!(a.execute("terminal length 0").text, "Pagination disabled.\n");
+        assert_eq!(
+            a.execute("terminal width 511").text,
+            "Width set to 511 columns.\n"
+        );
+        assert_eq!(
+            a.execute("terminal length 0").text,
+            "Pagination disabled.\n"
+        );
         assert_eq!(a.execute("terminal dont-ask").text, "");
     }
 

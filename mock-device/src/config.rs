@@ -130,9 +130,7 @@ impl FromStr for Fault {
 /// Everything that can go wrong while building a fleet configuration.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error(
-        "unknown platform `{0}` (supported: cisco_ios, arista_eos, juniper_junos, cisco_nxos)"
-    )]
+    #[error("unknown platform `{0}` (supported: cisco_ios, arista_eos, juniper_junos, cisco_nxos)")]
     UnknownPlatform(String),
     #[error("unknown fault `{0}` (supported: refuse, auth-fail, hang, drop)")]
     UnknownFault(String),
@@ -571,7 +569,10 @@ mod tests {
         }
         assert_eq!("EOS".parse::<Platform>().unwrap(), Platform::AristaEos);
         let err = "cisco_xr".parse::<Platform>().unwrap_err().to_string();
-        assert!(err.contains("cisco_xr") && err.contains("juniper_junos"), "{err}");
+        assert!(
+            err.contains("cisco_xr") && err.contains("juniper_junos"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -682,7 +683,10 @@ devices:
         )
         .unwrap_err()
         .to_string();
-        assert!(err.contains("dup.yaml") && err.contains("used twice"), "{err}");
+        assert!(
+            err.contains("dup.yaml") && err.contains("used twice"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -114,7 +114,10 @@ fn parse_fault(s: &str) -> Result<(String, Fault), String> {
     let (device, fault) = s
         .split_once('=')
         .ok_or_else(|| format!("expected DEVICE=FAULT, got `{s}`"))?;
-    Ok((device.to_string(), fault.parse().map_err(|e| format!("{e}"))?))
+    Ok((
+        device.to_string(),
+        fault.parse().map_err(|e| format!("{e}"))?,
+    ))
 }
 
 fn parse_max_sessions(s: &str) -> Result<(String, usize), String> {
@@ -254,7 +257,10 @@ fn print_fleet(config: &FleetConfig, fleet: &Fleet, started: Duration) {
     }
     let (host, port) = (first.addr.ip(), first.addr.port());
     let opts = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null";
-    println!("Log in to {} (type `show version`, then `exit`):", first.name);
+    println!(
+        "Log in to {} (type `show version`, then `exit`):",
+        first.name
+    );
     println!("    ssh {opts} -p {port} {}@{host}", config.username);
     println!("or run one command:");
     println!(

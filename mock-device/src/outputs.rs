@@ -188,15 +188,17 @@ pub(crate) fn ios_show_ip_interface_brief(f: &Facts) -> String {
         "Interface              IP-Address      OK? Method Status                Protocol\n",
     );
     for (name, ip, method, status, proto) in rows {
-        let _ = writeln!(out, "{name:<22} {ip:<15} YES {method:<6} {status:<21} {proto}");
+        let _ = writeln!(
+            out,
+            "{name:<22} {ip:<15} YES {method:<6} {status:<21} {proto}"
+        );
     }
     out
 }
 
 pub(crate) fn ios_show_ip_arp(f: &Facts) -> String {
-    let mut out = String::from(
-        "Protocol  Address          Age (min)  Hardware Addr   Type   Interface\n",
-    );
+    let mut out =
+        String::from("Protocol  Address          Age (min)  Hardware Addr   Type   Interface\n");
     let own = f.mac([0xa8, 0x9d, 0x21], 0);
     let mut rows: Vec<(u64, String, [u8; 6])> = f
         .neighbours()
@@ -249,11 +251,35 @@ Free memory: 2465280 kB
 
 pub(crate) fn eos_show_ip_interface_brief(f: &Facts) -> String {
     let rows = [
-        ("Ethernet1", format!("172.16.{}.1/30", f.block()), "up", "up", "1500"),
+        (
+            "Ethernet1",
+            format!("172.16.{}.1/30", f.block()),
+            "up",
+            "up",
+            "1500",
+        ),
         ("Ethernet2", "unassigned".into(), "up", "up", "1500"),
-        ("Loopback0", format!("192.168.{}.1/32", f.block()), "up", "up", "65535"),
-        ("Management1", format!("{}/24", f.mgmt_ip()), "up", "up", "1500"),
-        ("Vlan1", "unassigned".into(), "down", "lowerlayerdown", "1500"),
+        (
+            "Loopback0",
+            format!("192.168.{}.1/32", f.block()),
+            "up",
+            "up",
+            "65535",
+        ),
+        (
+            "Management1",
+            format!("{}/24", f.mgmt_ip()),
+            "up",
+            "up",
+            "1500",
+        ),
+        (
+            "Vlan1",
+            "unassigned".into(),
+            "down",
+            "lowerlayerdown",
+            "1500",
+        ),
     ];
     let mut out = String::from(
         "                                                                         Address\n\
@@ -272,11 +298,7 @@ pub(crate) fn eos_show_ip_arp(f: &Facts) -> String {
         let secs = f.pick(40 + i as u64, 14_400);
         let age = format!("{}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
         let addr = format!("10.220.88.{host}");
-        let _ = writeln!(
-            out,
-            "{addr:<15} {age:>9}  {}  Management1",
-            cisco_mac(mac)
-        );
+        let _ = writeln!(out, "{addr:<15} {age:>9}  {}  Management1", cisco_mac(mac));
     }
     out
 }
@@ -342,7 +364,10 @@ pub(crate) fn nxos_show_ip_interface_brief(f: &Facts) -> String {
         ("Eth1/2", format!("172.16.{}.5", f.block())),
     ];
     for (name, ip) in rows {
-        let _ = writeln!(out, "{name:<20} {ip:<15} protocol-up/link-up/admin-up       ");
+        let _ = writeln!(
+            out,
+            "{name:<20} {ip:<15} protocol-up/link-up/admin-up       "
+        );
     }
     out
 }
@@ -438,9 +463,8 @@ pub(crate) fn junos_show_interfaces_terse(f: &Facts) -> String {
         ),
         ("st0", "up", "", String::new()),
     ];
-    let mut out = String::from(
-        "Interface               Admin Link Proto    Local                 Remote\n",
-    );
+    let mut out =
+        String::from("Interface               Admin Link Proto    Local                 Remote\n");
     for (name, link, proto, local) in rows {
         let line = format!("{name:<23} up    {link:<4} {proto:<8} {local}");
         let _ = writeln!(out, "{}", line.trim_end());
@@ -457,7 +481,10 @@ mod tests {
     fn outputs_are_stable_and_differ_between_devices() {
         let a = Facts::new("cisco3");
         let b = Facts::new("cisco4");
-        assert_eq!(ios_show_version(&a), ios_show_version(&Facts::new("cisco3")));
+        assert_eq!(
+            ios_show_version(&a),
+            ios_show_version(&Facts::new("cisco3"))
+        );
         assert_ne!(ios_show_version(&a), ios_show_version(&b));
         assert!(ios_show_version(&a).contains("cisco3 uptime is"));
         assert!(eos_show_version(&a).contains("Hostname: cisco3"));
@@ -470,7 +497,10 @@ mod tests {
         let f = Facts::new("nxos1");
         let s = f.serial("FDO", 8);
         assert_eq!(s.len(), 11);
-        assert!(s.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()));
+        assert!(
+            s.chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        );
         let n = f.neighbours();
         assert_eq!(n[0].0, 1);
         assert!(n.iter().all(|(h, _)| *h != f.mgmt_host()));

@@ -86,7 +86,6 @@ impl Fleet {
             username: config.username.clone(),
             enable_secret: config.enable_secret.clone(),
             authorized,
-            jitter: config.jitter,
             accept_errors: ErrorLog::default(),
         });
         let connect_ip = match config.bind {
@@ -103,10 +102,16 @@ impl Fleet {
         for (index, dev) in config.devices.iter().enumerate() {
             let key = host_key(config.host_key_seed.as_deref(), &dev.name);
             let fingerprint = key.public_key().fingerprint(HashAlg::Sha256).to_string();
-            let password = dev.password.clone().unwrap_or_else(|| config.password.clone());
+            let password = dev
+                .password
+                .clone()
+                .unwrap_or_else(|| config.password.clone());
             let bind_addr = SocketAddr::new(config.bind, dev.port);
             let in_use = |e: io::Error| {
-                io::Error::new(e.kind(), format!("{}: cannot bind {bind_addr}: {e}", dev.name))
+                io::Error::new(
+                    e.kind(),
+                    format!("{}: cannot bind {bind_addr}: {e}", dev.name),
+                )
             };
             let port = if dev.fault == Some(Fault::Refuse) {
                 let socket = if config.bind.is_ipv4() {
@@ -132,11 +137,8 @@ impl Fleet {
                     login_delay: dev.login_delay,
                     command_delay: dev.command_delay,
                     active: AtomicUsize::new(0),
-                    rng: (!config.jitter.is_zero()).then(|| {
-                        Mutex::new(ChaCha8Rng::seed_from_u64(
-                            config.jitter_seed ^ (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15),
-                        ))
-                    }),
+                    jitter: (!config.jitter.is_zero())
+                        .then(|| Jitter::new(config.jitter, config.jitter_seed, index)),
                     ssh: Arc::new(ssh_config(key)),
                     fleet: shared.clone(),
                 });
@@ -241,7 +243,9 @@ fn ssh_config(key: PrivateKey) -> russh::server::Config {
     methods.push(MethodKind::Password);
     methods.push(MethodKind::PublicKey);
     russh::server::Config {
-        server_id: russh::SshId::Standard(concat!("SSH-2.0-mock_device_", env!("CARGO_PKG_VERSION")).into()),
+        server_id: russh::SshId::Standard(
+            concat!("SSH-2.0-mock_device_", env!("CARGO_PKG_VERSION")).into(),
+        ),
         methods,
         auth_rejection_time: AUTH_REJECTION_TIME,
         auth_rejection_time_initial: Some(Duration::ZERO),
@@ -257,7 +261,6 @@ struct FleetShared {
     username: String,
     enable_secret: String,
     authorized: Vec<PublicKey>,
-    jitter: Duration,
     accept_errors: ErrorLog,
 }
 
@@ -303,31 +306,55 @@ struct Device {
     /// Connections holding a session slot now.
     active: AtomicUsize,
     /// Jitter source, when the fleet has jitter.
-    rng: Option<Mutex<ChaCha8Rng>>,
+    jitter: Option<Jitter>,
     ssh: Arc<russh::server::Config>,
     fleet: Arc<FleetShared>,
 }
 
 impl Device {
-    /// `base` plus a uniform jitter in [-jitter, +jitter], never below zero.
+    /// `base` with the fleet's jitter applied.
     fn jittered(&self, base: Duration) -> Duration {
-        let Some(rng) = &self.rng else { return base };
-        let j = self.fleet.jitter.as_nanos() as i128;
-        let offset = match rng.lock() {
-            Ok(mut rng) => rng.random_range(-j..=j),
-            Err(_) => 0,
-        };
-        let nanos = (base.as_nanos() as i128 + offset).max(0);
-        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+        self.jitter.as_ref().map_or(base, |j| j.apply(base))
     }
 
     /// Takes a session slot, or None when every slot is in use.
     fn take_slot(self: &Arc<Self>) -> Option<SessionSlot> {
         let max = self.max_sessions.unwrap_or(usize::MAX);
         self.active
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < max).then_some(n + 1))
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
             .ok()
             .map(|_| SessionSlot(self.clone()))
+    }
+}
+
+/// Uniform +/- jitter from a seeded generator: each device draws from its own stream, so
+/// the delays a device shows depend only on the seed and the order of its own requests.
+#[derive(Debug)]
+struct Jitter {
+    amount: Duration,
+    rng: Mutex<ChaCha8Rng>,
+}
+
+impl Jitter {
+    fn new(amount: Duration, seed: u64, device_index: usize) -> Self {
+        let stream = (device_index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        Jitter {
+            amount,
+            rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed ^ stream)),
+        }
+    }
+
+    /// `base` plus a uniform offset in [-amount, +amount], never below zero.
+    fn apply(&self, base: Duration) -> Duration {
+        let j = self.amount.as_nanos() as i128;
+        let offset = match self.rng.lock() {
+            Ok(mut rng) => rng.random_range(-j..=j),
+            Err(_) => 0,
+        };
+        let nanos = (base.as_nanos() as i128 + offset).max(0);
+        Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
     }
 }
 
@@ -515,7 +542,11 @@ impl russh::server::Handler for Connection {
         session.channel_success(channel)?;
         let (tx, rx) = mpsc::unbounded_channel();
         self.channels.insert(channel, tx);
-        tokio::spawn(run_shell(self.channel_ctx(channel, session), self.cli(true), rx));
+        tokio::spawn(run_shell(
+            self.channel_ctx(channel, session),
+            self.cli(true),
+            rx,
+        ));
         Ok(())
     }
 
@@ -527,7 +558,11 @@ impl russh::server::Handler for Connection {
     ) -> Result<(), Self::Error> {
         session.channel_success(channel)?;
         let line = String::from_utf8_lossy(data).trim().to_string();
-        tokio::spawn(run_exec(self.channel_ctx(channel, session), self.cli(false), line));
+        tokio::spawn(run_exec(
+            self.channel_ctx(channel, session),
+            self.cli(false),
+            line,
+        ));
         Ok(())
     }
 
@@ -600,7 +635,10 @@ impl ChannelCtx {
     }
 
     async fn finish(&self, exit_status: u32) {
-        let _ = self.handle.exit_status_request(self.channel, exit_status).await;
+        let _ = self
+            .handle
+            .exit_status_request(self.channel, exit_status)
+            .await;
         let _ = self.handle.eof(self.channel).await;
         let _ = self.handle.close(self.channel).await;
     }
@@ -824,11 +862,37 @@ mod tests {
     }
 
     #[test]
+    fn jitter_is_reproducible_and_bounded() {
+        let base = Duration::from_millis(500);
+        let amount = Duration::from_millis(100);
+        let draws = |seed, device| {
+            let j = Jitter::new(amount, seed, device);
+            (0..50).map(|_| j.apply(base)).collect::<Vec<_>>()
+        };
+        let a = draws(7, 0);
+        assert_eq!(a, draws(7, 0));
+        assert_ne!(a, draws(8, 0));
+        assert_ne!(a, draws(7, 1));
+        assert!(a.iter().all(|d| *d >= base - amount && *d <= base + amount));
+        assert!(a.iter().any(|d| *d < base) && a.iter().any(|d| *d > base));
+        let zero = Jitter::new(amount, 1, 0);
+        assert!((0..50).all(|_| zero.apply(Duration::ZERO) <= amount));
+    }
+
+    #[test]
     fn seeded_host_keys_are_stable() {
-        let a = host_key(Some("seed"), "r1").public_key().fingerprint(HashAlg::Sha256);
-        let b = host_key(Some("seed"), "r1").public_key().fingerprint(HashAlg::Sha256);
-        let c = host_key(Some("seed"), "r2").public_key().fingerprint(HashAlg::Sha256);
-        let d = host_key(None, "r1").public_key().fingerprint(HashAlg::Sha256);
+        let a = host_key(Some("seed"), "r1")
+            .public_key()
+            .fingerprint(HashAlg::Sha256);
+        let b = host_key(Some("seed"), "r1")
+            .public_key()
+            .fingerprint(HashAlg::Sha256);
+        let c = host_key(Some("seed"), "r2")
+            .public_key()
+            .fingerprint(HashAlg::Sha256);
+        let d = host_key(None, "r1")
+            .public_key()
+            .fingerprint(HashAlg::Sha256);
         assert_eq!(a, b);
         assert_ne!(a, c);
         assert_ne!(a, d);
