@@ -68,8 +68,8 @@ fn main() -> ExitCode {
     // main thread, the jobs it spawns run on the pool's threads, first submitted first started.
     pool.in_place_scope_fifo(|scope| {
         for device in &lab.devices {
-            // `pool.submit(ssh_conn, device)`. Because the scope outlives its jobs, they may
-            // borrow the device instead of taking a copy.
+            // `pool.submit(ssh_conn, device)`. The scope waits for its jobs before it returns,
+            // so a job may borrow the device; lesson 6's jobs, with no scope, needed a copy.
             let sender = sender.clone();
             scope.spawn_fifo(move |_| {
                 let _ = sender.send(ssh_conn(device));

@@ -30,6 +30,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
+use rayon::ThreadPoolBuilder;
 use rayon::prelude::*;
 use shared::{Connection, Device, DeviceType, SshError, Tally, ssh_conn, timedelta};
 
@@ -73,13 +74,11 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let lab = args.lab.start().unwrap_or_else(|e| e.exit());
     let max_threads = args.pool.or(MAX_THREADS);
+    // Counts every connection of the run: each of the three parts connects to every device.
     let mut tally = Tally::new();
 
     // `with ThreadPoolExecutor(max_threads) as pool:`
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(max_threads)
-        .build()
-    {
+    let pool = match ThreadPoolBuilder::new().num_threads(max_threads).build() {
         Ok(pool) => pool,
         Err(e) => {
             eprintln!("error: cannot start a pool of {max_threads} threads: {e}");
