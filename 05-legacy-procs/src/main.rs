@@ -1,0 +1,318 @@
+//! # Lesson 05: one process per device
+//!
+//! A port of the course's legacy multiprocessing scripts, in three parts:
+//!
+//! 1. **`processes_show_ver`**: one process per device runs `show version` and prints its
+//!    own output between lines of `#`; the parent keeps the processes in a list, joins them
+//!    in order and prints the elapsed time. Like threads, it takes about as long as the
+//!    slowest device.
+//! 2. **`proc_w_queue`**: the children print nothing. Each hands `{hostname: output}` back
+//!    to the parent, which prints them all after the joins.
+//! 3. **`proc_avoid_deadlock`**: the trap the course warns about. A child writes a large
+//!    result into a pipe; the parent waits for the child to exit before it reads. The pipe
+//!    fills, the child blocks on its write, the parent blocks on its wait: neither ever
+//!    moves again. The lesson shows it with a time limit (no hang), then the fix: read
+//!    while the child runs.
+//!
+//! Python's `Process(target=show_version, args=(a_device,))` + `start()` is
+//! `procspawn::spawn(a_device, show_version)` here. procspawn starts this same program
+//! again as the child (that is why `procspawn::init()` must be the first line of `main`),
+//! sends it the argument serialized over a pipe, runs the function there and sends its
+//! return value back the same way. So a worker is a plain `fn` (it cannot capture
+//! variables, the child has none of the parent's memory) and its argument and result
+//! are serde types.
+//!
+//! Run it:
+//!
+//! ```text
+//! cargo run --bin 05-legacy-procs                          # all three parts
+//! cargo run --bin 05-legacy-procs -- --variant queue       # or processes, deadlock
+//! cargo run --bin 05-legacy-procs -- --fault srx2=refuse
+//! cargo run --bin 05-legacy-procs -- --devices 50 --latency 1s
+//! cargo run --bin 05-legacy-procs -- --inventory my-devices.yaml
+//! ```
+//!
+//! What to look for: in part 1 the blocks arrive in the order the devices answer,
+//! printed by the children themselves; in part 2 all of them at once after the joins, in
+//! the order of the device list; in part 3 the `deadlock:` line after two seconds, then the
+//! same child finishing at once when its output is read while it runs. Try `ps -f` in
+//! another terminal during part 1: one `05-legacy-procs` per device.
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::process::{Command, ExitCode, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, ValueEnum};
+use shared::{Device, SshError, Tally};
+
+#[derive(Debug, Parser)]
+#[command(about = "Lesson 5: a process per device, results sent back, and the pipe deadlock")]
+struct Args {
+    #[command(flatten)]
+    lab: shared::LabArgs,
+
+    /// Run one part only (default: all three)
+    #[arg(long, value_enum)]
+    variant: Option<Variant>,
+
+    /// Internal: be the child of part 3, which writes a large result to stdout
+    #[arg(long, hide = true)]
+    write_big_result: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Variant {
+    /// processes_show_ver: every child prints its own output
+    Processes,
+    /// proc_w_queue: children return {hostname: output}, the parent prints
+    Queue,
+    /// proc_avoid_deadlock: a large result in a pipe nobody reads, then the fix
+    Deadlock,
+}
+
+/// The line printed above and below each device's output.
+const HASHES: &str =
+    "################################################################################";
+
+/// The size of part 3's result: far more than a pipe holds.
+const BIG_RESULT: usize = 1024 * 1024;
+
+/// How long part 3 lets the deadlock last before calling it one.
+const DEADLOCK_LIMIT: Duration = Duration::from_secs(2);
+
+fn main() -> ExitCode {
+    // First line, always: a child started by procspawn runs `main` from the top, and
+    // `init()` is where it picks up its job and, once done, exits. Anything above this
+    // line would run again in every child.
+    procspawn::init();
+
+    let args = Args::parse();
+    if args.write_big_result {
+        return write_big_result();
+    }
+    let lab = args.lab.start().unwrap_or_else(|e| e.exit());
+
+    let run = |variant| Some(variant) == args.variant || args.variant.is_none();
+    let mut tally = Tally::new();
+    if run(Variant::Processes) {
+        tally = processes_show_ver(&lab.devices);
+        println!();
+    }
+    if run(Variant::Queue) {
+        // Both parts talk to the same devices: the summary counts each device once.
+        tally = proc_w_queue(&lab.devices);
+        println!();
+    }
+    let deadlock = if run(Variant::Deadlock) {
+        proc_avoid_deadlock()
+    } else {
+        Ok(())
+    };
+    drop(lab);
+
+    let code = tally.exit_code();
+    match deadlock {
+        Ok(()) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Part 1: processes_show_ver
+// ---------------------------------------------------------------------------------------
+
+/// The child's job in part 1. `a_device` arrived serialized over a pipe; what it prints
+/// goes to the terminal the child inherited from the parent.
+fn show_version(a_device: Device) -> Result<(), SshError> {
+    let output = shared::show_version(&a_device)?;
+    // One `println!` is one write: the block lands whole even if another child prints at
+    // the same moment (for blocks of up to 4 KiB, what a pipe writes in one go).
+    println!("{HASHES}\n{output}\n{HASHES}");
+    Ok(())
+}
+
+fn processes_show_ver(devices: &[Device]) -> Tally {
+    println!("=== Part 1: one process per device, each prints its own output ===\n");
+    let start_time = Instant::now();
+
+    let mut procs = Vec::new();
+    for a_device in devices {
+        let my_proc = procspawn::spawn(a_device.clone(), show_version);
+        procs.push((a_device.name.clone(), my_proc));
+    }
+
+    // Unlike `threading.enumerate()` there is nothing to skip: `procs` holds the children
+    // and nothing else. `join()` waits for a child to finish and hands back its return value.
+    let mut tally = Tally::new();
+    for (name, a_proc) in procs {
+        if let Err(e) = tally.count(&joined(&name, a_proc.join())) {
+            println!("Error: {e}");
+        }
+    }
+
+    println!(
+        "\nElapsed time: {}",
+        shared::timedelta(start_time.elapsed())
+    );
+    tally
+}
+
+// ---------------------------------------------------------------------------------------
+// Part 2: proc_w_queue
+// ---------------------------------------------------------------------------------------
+
+/// The child's job in part 2: print nothing, return `{hostname: output}`.
+///
+/// Python's child puts that dict on a `multiprocessing.Queue`; a procspawn child simply
+/// returns it, and procspawn carries it back to the parent through a pipe of its own.
+fn show_version_queue(a_device: Device) -> Result<HashMap<String, String>, SshError> {
+    let output = shared::show_version(&a_device)?;
+    Ok(HashMap::from([(a_device.name, output)]))
+}
+
+fn proc_w_queue(devices: &[Device]) -> Tally {
+    println!("=== Part 2: the children return {{hostname: output}}, the parent prints ===\n");
+    let start_time = Instant::now();
+
+    let mut procs = Vec::new();
+    for a_device in devices {
+        let my_proc = procspawn::spawn(a_device.clone(), show_version_queue);
+        procs.push((a_device.name.clone(), my_proc));
+    }
+
+    // Join them all first, as the course does; each join hands over that child's result.
+    // (Python's queue yields results in the order the children finished; here they come
+    // in the order of the list, one per join.)
+    let mut results = Vec::new();
+    for (name, a_proc) in procs {
+        results.push(joined(&name, a_proc.join()));
+    }
+
+    let mut tally = Tally::new();
+    for result in &results {
+        match tally.count(result) {
+            Ok(output_dict) => {
+                for (hostname, output) in output_dict {
+                    println!("{hostname}\n{HASHES}\n{output}\n{HASHES}\n");
+                }
+            }
+            Err(e) => println!("Error: {e}"),
+        }
+    }
+
+    println!("Elapsed time: {}", shared::timedelta(start_time.elapsed()));
+    tally
+}
+
+/// What `join()` gave, as one `Result`: the worker's own error names its device; a child
+/// that died on its own (killed, crashed) gets a line with the device's name too.
+fn joined<T>(
+    device: &str,
+    joined: Result<Result<T, SshError>, procspawn::SpawnError>,
+) -> Result<T, String> {
+    match joined {
+        Ok(result) => result.map_err(|e| e.to_string()),
+        Err(e) => Err(format!("{device}: its worker process failed: {e}")),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Part 3: proc_avoid_deadlock
+// ---------------------------------------------------------------------------------------
+//
+// Shown bare, with `std::process::Command`: this program starts itself again with a
+// hidden flag, and that child writes a 1 MiB result (think `show tech-support`) to its
+// stdout, a pipe to the parent. A pipe is a small buffer in the kernel (64 KiB on Linux):
+// once it is full, the writer's `write` blocks until somebody reads.
+
+/// The child of part 3: write the whole result, then exit.
+fn write_big_result() -> ExitCode {
+    let result = vec![b'#'; BIG_RESULT];
+    match std::io::stdout().lock().write_all(&result) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(_) => ExitCode::FAILURE,
+    }
+}
+
+fn spawn_big_result_child() -> Result<std::process::Child, String> {
+    let me = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
+    Command::new(me)
+        .arg("--write-big-result")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start the child process: {e}"))
+}
+
+fn proc_avoid_deadlock() -> Result<(), String> {
+    println!("=== Part 3: a child with a large result, and a parent that waits to read it ===\n");
+    let mib = BIG_RESULT / (1024 * 1024);
+
+    // 3a. The trap: wait for the child first, read its result afterwards. `child.wait()`
+    // would block for ever; we ask `try_wait()` (has it exited?) until a deadline instead.
+    let mut child = spawn_big_result_child()?;
+    let deadline = Instant::now() + DEADLOCK_LIMIT;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                println!(
+                    "no deadlock this time: the child exited ({status}) with its result unread"
+                );
+                break;
+            }
+            Ok(None) if Instant::now() < deadline => thread::sleep(Duration::from_millis(20)),
+            Ok(None) => {
+                println!(
+                    "deadlock: child still blocked after {}s, its {mib} MiB result fills the 64 KiB pipe",
+                    DEADLOCK_LIMIT.as_secs()
+                );
+                // A real script would hang here; we end the child to go on.
+                let _ = child.kill();
+                let _ = child.wait();
+                println!("(killed the child to go on)");
+                break;
+            }
+            Err(e) => return Err(format!("cannot wait for the child: {e}")),
+        }
+    }
+
+    // 3b. The fix: read while the child runs. `wait_with_output()` reads the pipe to its
+    // end (the child exits once everything is written) and only then waits for the exit.
+    // The course's fix is the same idea: drain the queue while any child is alive.
+    let start_time = Instant::now();
+    let child = spawn_big_result_child()?;
+    let output = child
+        .wait_with_output()
+        .map_err(|e| format!("cannot read the child's result: {e}"))?;
+    println!(
+        "fixed: read {} KiB while the child ran; it then exited ({}) after {}",
+        output.stdout.len() / 1024,
+        output.status,
+        shared::timedelta(start_time.elapsed())
+    );
+
+    // 3c. procspawn never shows this trap, though its child is stuck the same way: the
+    // result goes back through a socket that fills up like a pipe, and the child sits in
+    // its send until the parent reads. But procspawn's `join()` reads the result first and
+    // waits for the exit after: the fix of 3b is built in.
+    let start_time = Instant::now();
+    let result = procspawn::spawn(BIG_RESULT, big_result)
+        .join()
+        .map_err(|e| format!("the procspawn child failed: {e}"))?;
+    println!(
+        "procspawn: join() returned the {} KiB result after {}: it reads before it waits",
+        result.len() / 1024,
+        shared::timedelta(start_time.elapsed())
+    );
+    Ok(())
+}
+
+/// Part 3c's child: a large return value.
+fn big_result(size: usize) -> String {
+    "#".repeat(size)
+}
