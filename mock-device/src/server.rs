@@ -28,6 +28,8 @@ use crate::config::{Fault, FleetConfig, Platform};
 const AUTH_REJECTION_TIME: Duration = Duration::from_millis(200);
 /// Pause after a failed `accept` (EMFILE...) before the listener tries again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+/// Pending connections a device's listener queues (the kernel caps it at somaxconn).
+const LISTEN_BACKLOG: u32 = 1024;
 /// A device with the `drop` fault cuts the connection this far into a command at least.
 const MIN_DROP_DELAY: Duration = Duration::from_millis(20);
 
@@ -113,21 +115,12 @@ impl Fleet {
                     format!("{}: cannot bind {bind_addr}: {e}", dev.name),
                 )
             };
-            let port = if dev.fault == Some(Fault::Refuse) {
-                let socket = if config.bind.is_ipv4() {
-                    TcpSocket::new_v4()
-                } else {
-                    TcpSocket::new_v6()
-                }?;
-                socket.bind(bind_addr).map_err(in_use)?;
-                let port = socket.local_addr()?.port();
+            let socket = bound_socket(bind_addr).map_err(in_use)?;
+            let port = socket.local_addr()?.port();
+            if dev.fault == Some(Fault::Refuse) {
                 fleet.refused_ports.push(socket);
-                port
             } else {
-                let std_listener = std::net::TcpListener::bind(bind_addr).map_err(in_use)?;
-                std_listener.set_nonblocking(true)?;
-                let listener = TcpListener::from_std(std_listener)?;
-                let port = listener.local_addr()?.port();
+                let listener = socket.listen(LISTEN_BACKLOG)?;
                 let device = Arc::new(Device {
                     name: dev.name.clone(),
                     platform: dev.platform,
@@ -143,8 +136,7 @@ impl Fleet {
                     fleet: shared.clone(),
                 });
                 tokio::spawn(accept_loop(listener, device));
-                port
-            };
+            }
             fleet.devices.push(DeviceInfo {
                 name: dev.name.clone(),
                 platform: dev.platform,
@@ -220,6 +212,22 @@ impl Drop for Fleet {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// A TCP socket bound to `addr`, not yet listening. SO_REUSEADDR only for a fixed port (a
+/// restart must not wait for TIME_WAIT): with it, Linux looks for a free port 0 in half the
+/// ephemeral range first, and binding 10,000 devices took 4 s instead of 0.4 s.
+fn bound_socket(addr: SocketAddr) -> io::Result<TcpSocket> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()
+    } else {
+        TcpSocket::new_v6()
+    }?;
+    if addr.port() != 0 {
+        socket.set_reuseaddr(true)?;
+    }
+    socket.bind(addr)?;
+    Ok(socket)
 }
 
 /// The device's ed25519 host key: from SHA-256(seed, name) when seeded, random otherwise.

@@ -100,9 +100,10 @@ impl Shell {
         }
     }
 
+    /// Writes to the channel. No `flush()`: for ssh2 it is libssh2_channel_flush, which
+    /// throws away received data not read yet.
     pub fn send(&mut self, text: &str) -> io::Result<()> {
-        self.channel.write_all(text.as_bytes())?;
-        self.channel.flush()
+        self.channel.write_all(text.as_bytes())
     }
 
     /// Sends a line (ended by `\n`) and returns what came back up to the next `prompt`.
