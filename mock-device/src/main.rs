@@ -224,7 +224,7 @@ fn print_fleet(config: &FleetConfig, fleet: &Fleet, started: Duration) {
             notes.push(format!("fault: {f}"));
         }
         if let Some(n) = dev.max_sessions {
-            notes.push(format!("max {n} sessions"));
+            notes.push(format!("max-sessions {n}"));
         }
         if dev.password.is_some() {
             notes.push("own password".to_string());
@@ -267,7 +267,6 @@ fn print_fleet(config: &FleetConfig, fleet: &Fleet, started: Duration) {
         "    ssh {opts} -p {port} {}@{host} 'show version'",
         config.username
     );
-    println!("Serving until Ctrl-C.");
 }
 
 async fn wait_for_stop() {
@@ -331,14 +330,20 @@ fn main() -> ExitCode {
         }
     };
     let elapsed = started.elapsed();
-    if let Some(path) = &args.inventory_out {
-        if let Err(e) = std::fs::write(path, fleet.inventory_yaml()) {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            return ExitCode::FAILURE;
-        }
-        println!("Inventory written to {}", path.display());
+    if let Some(path) = &args.inventory_out
+        && let Err(e) = std::fs::write(path, fleet.inventory_yaml())
+    {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        return ExitCode::FAILURE;
     }
     print_fleet(&config, &fleet, elapsed);
+    if let Some(path) = &args.inventory_out {
+        println!(
+            "Inventory (for the lessons' --inventory) written to {}.",
+            path.display()
+        );
+    }
+    println!("Serving until Ctrl-C.");
     let signals = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();

@@ -419,9 +419,9 @@ async fn serve(socket: TcpStream, device: Arc<Device>) {
     };
     if slot.is_none() {
         let message = format!(
-            "too many sessions: all {} VTY lines of {} are in use",
-            device.max_sessions.unwrap_or(0),
-            device.name
+            "too many sessions: {} allows at most {} at a time",
+            device.name,
+            device.max_sessions.unwrap_or(0)
         );
         // Sent once the key exchange is done, then the connection closes.
         let _ = session
