@@ -24,6 +24,9 @@
 //! What to look for: `Finished in` is about the sum of every device's time; the
 //! thread-per-device row is close to the slowest device alone although it had a single CPU;
 //! the prime-counting rows only get faster when their threads get more than one CPU.
+//! Then try `--devices 1000 --latency 10ms`: with little to wait for, the computing in a
+//! thousand SSH handshakes (key exchange, encryption) adds up, and on one CPU it takes
+//! longer than the waiting: the thread-per-device row grows well past the slowest device.
 
 use std::hint::black_box;
 use std::process::ExitCode;

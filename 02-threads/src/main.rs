@@ -413,7 +413,8 @@ fn no_gil(devices: &[Device]) {
         wall.as_secs_f64()
     );
     println!(
-        "   The slowest session alone took {:.2} s; one after another they would take {:.2} s.",
+        "   The slowest session took {:.2} s; the times of all sessions add up to {:.2} s:\n   \
+         they overlapped.",
         slowest.as_secs_f64(),
         sum.as_secs_f64()
     );
