@@ -72,7 +72,8 @@ fn many_threads_one_process() {
     let pid = std::process::id();
     println!("   main thread: pid {pid}, {:?}", thread::current().id());
 
-    // Each thread only reports who it is. `thread::scope` joins them all before it returns.
+    // Each thread only reports who it is. `ThreadId` is Rust's own number for a thread
+    // (Python's `threading.get_ident()`); `thread::scope` joins them all before it returns.
     let reports: Vec<(u32, thread::ThreadId)> = thread::scope(|scope| {
         let threads: Vec<_> = (0..4)
             .map(|_| scope.spawn(|| (std::process::id(), thread::current().id())))

@@ -91,7 +91,9 @@ fn main() -> ExitCode {
     println!("The parent is pid {parent_pid}.\n");
     let start_time = Instant::now();
 
-    // Start every worker first, so that they all run at the same time...
+    // Start every worker first, so that they all run at the same time... Each worker is this
+    // same program started again with `--worker ssh`: Rust's std has no `fork()` (copying a
+    // process that runs threads is unsafe), so it works like Python's "spawn" start method.
     let workers: Vec<Result<Child, String>> = devices
         .iter()
         .map(|device| match &this_program {
@@ -159,6 +161,8 @@ fn main() -> ExitCode {
 }
 
 /// Starts a worker process for `device` and sends it the device through its stdin.
+/// (Python's `multiprocessing`, started the "spawn" way, does the same with
+/// `args=(device,)`: it pickles them and sends them to the child through a pipe.)
 fn start_ssh_worker(program: &Path, device: &Device) -> Result<Child, String> {
     let mut child = Command::new(program)
         .args(["--worker", "ssh"])
