@@ -17,10 +17,10 @@
 //! Python's `Process(target=show_version, args=(a_device,))` + `start()` is
 //! `procspawn::spawn(a_device, show_version)` here. procspawn starts this same program
 //! again as the child (that is why `procspawn::init()` must be the first line of `main`),
-//! sends it the argument serialized over a pipe, runs the function there and sends its
-//! return value back the same way. So a worker is a plain `fn` (it cannot capture
-//! variables, the child has none of the parent's memory) and its argument and result
-//! are serde types.
+//! sends it the argument serialized over a local socket, runs the function there and
+//! sends its return value back the same way. So a worker is a plain `fn` (it cannot
+//! capture variables, the child has none of the parent's memory) and its argument and
+//! result are serde types.
 //!
 //! Run it:
 //!
@@ -53,9 +53,9 @@ struct Args {
     #[command(flatten)]
     lab: shared::LabArgs,
 
-    /// Run one part only (default: all three)
-    #[arg(long, value_enum)]
-    variant: Option<Variant>,
+    /// The parts to run, e.g. `queue` or `queue,deadlock` (default: all three)
+    #[arg(long, value_enum, value_delimiter = ',')]
+    variant: Vec<Variant>,
 
     /// Internal: be the child of part 3, which writes a large result to stdout
     #[arg(long, hide = true)]
@@ -94,7 +94,7 @@ fn main() -> ExitCode {
     }
     let lab = args.lab.start().unwrap_or_else(|e| e.exit());
 
-    let run = |variant| Some(variant) == args.variant || args.variant.is_none();
+    let run = |variant| args.variant.is_empty() || args.variant.contains(&variant);
     let mut tally = Tally::new();
     if run(Variant::Processes) {
         tally = processes_show_ver(&lab.devices);
@@ -126,7 +126,7 @@ fn main() -> ExitCode {
 // Part 1: processes_show_ver
 // ---------------------------------------------------------------------------------------
 
-/// The child's job in part 1. `a_device` arrived serialized over a pipe; what it prints
+/// The child's job in part 1. `a_device` arrived serialized over a socket; what it prints
 /// goes to the terminal the child inherited from the parent.
 fn show_version(a_device: Device) -> Result<(), SshError> {
     let output = shared::show_version(&a_device)?;
@@ -169,7 +169,7 @@ fn processes_show_ver(devices: &[Device]) -> Tally {
 /// The child's job in part 2: print nothing, return `{hostname: output}`.
 ///
 /// Python's child puts that dict on a `multiprocessing.Queue`; a procspawn child simply
-/// returns it, and procspawn carries it back to the parent through a pipe of its own.
+/// returns it, and procspawn carries it back to the parent through its socket.
 fn show_version_queue(a_device: Device) -> Result<HashMap<String, String>, SshError> {
     let output = shared::show_version(&a_device)?;
     Ok(HashMap::from([(a_device.name, output)]))

@@ -16,30 +16,31 @@
 //!   that a worker may return any value and not only a string, is `DeviceFacts` below: a
 //!   struct, built in another process, carrying that process's pid.
 //!
-//! The variants are the course's `ssh_procs_*` scripts (pick one with `--variant`):
+//! The variants are the course's `ssh_procs_*` scripts (pick with `--variant`):
 //!
-//! | variant        | ports                                   | prints                       |
-//! |----------------|-----------------------------------------|------------------------------|
-//! | `simple`       | `ssh_procs_simple`: one `submit()`      | `done()` twice, the result   |
-//! | `wait`         | `ssh_procs_wait`: `wait(future_list)`   | results in submission order  |
-//! | `as-completed` | `ssh_procs_ascompleted` (+ `_cm`)       | results in completion order  |
-//! | `map`          | `ssh_procs_map`                         | results in input order       |
-//! | `map2`         | `ssh_procs_map2`, 12 processes          | one `DeviceFacts` per device |
-//! | `exercise`     | exercise 6: `map` over two lists        | each device's ARP table      |
-//! | `cost`         | (ours) the same devices, threads vs processes | start-up and run times |
+//! | variant        | ports                                  | prints                        |
+//! |----------------|----------------------------------------|-------------------------------|
+//! | `simple`       | `ssh_procs_simple`: one `submit()`     | `done()` twice, the result    |
+//! | `wait`         | `ssh_procs_wait`: `wait(future_list)`  | results in submission order   |
+//! | `as-completed` | `ssh_procs_ascompleted` (and `_cm`)    | results in completion order   |
+//! | `map`          | `ssh_procs_map`                        | results in input order        |
+//! | `map2`         | `ssh_procs_map2`, 12 processes         | one `DeviceFacts` per device  |
+//! | `exercise`     | exercise 6: `map` over two lists       | each device's ARP table       |
+//! | `cost`         | ours: the same devices, two pools      | start-up and run times        |
 //!
 //! ```text
 //! cargo run --bin 09-process-pool                      # as-completed, map2, cost
-//! cargo run --bin 09-process-pool -- --variant simple  # or wait, map, exercise, ...
+//! cargo run --bin 09-process-pool -- --variant simple,wait  # or map, exercise, ...
 //! cargo run --bin 09-process-pool -- --variant map --workers 2
 //! cargo run --bin 09-process-pool -- --fault srx2=refuse
 //! cargo run --bin 09-process-pool -- --inventory my-devices.yaml
 //! ```
 //!
-//! What to look for: the same order and nearly the same times as lessons 7 and 8; the pids
-//! in map2's results, none of them ours; and in `cost`, that a process takes far longer to
-//! start than a thread while the devices take just as long to answer either way. For
-//! network automation, which waits on devices, threads or processes make little difference.
+//! What to look for: the same orders and nearly the same times as lessons 6 to 8; the
+//! pids in map2's results, none of them ours; and in `cost`, that a process takes far
+//! longer to start than a thread while the devices take just as long to answer either way.
+//! For network automation, which mostly waits on devices, threads or processes make little
+//! difference: the course's author says he saw none in practice.
 
 use std::process::ExitCode;
 use std::thread;
@@ -66,9 +67,9 @@ struct Args {
     #[command(flatten)]
     pool: shared::WorkerArgs,
 
-    /// Run one script only (default: as-completed, map2, then cost)
-    #[arg(long, value_enum)]
-    variant: Option<Variant>,
+    /// The scripts to run, e.g. `map` or `simple,wait` (default: as-completed,map2,cost)
+    #[arg(long, value_enum, value_delimiter = ',')]
+    variant: Vec<Variant>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -139,6 +140,10 @@ fn send_command((device, command): (Device, String)) -> Result<String, SshError>
 /// and take the result, Python's `future.result()`) and `join_timeout()`. A
 /// `join_timeout(0)` is a "finished yet?" that does not wait; when the answer is yes it
 /// hands over the result right away, so the future keeps it for `result()`.
+///
+/// One procspawn habit to know: a worker hands its result over only when someone takes it
+/// (`join`), and it starts no new job before that. Take results as they come (as
+/// `as_completed` does below) or in order (as `map` does); never wait on the pool itself.
 struct Future<T> {
     device: String,
     handle: JoinHandle<Result<T, SshError>>,
@@ -211,9 +216,10 @@ fn main() -> ExitCode {
     let lab = args.lab.start().unwrap_or_else(|e| e.exit());
     let devices = &lab.devices;
 
-    let variants = match args.variant {
-        Some(variant) => vec![variant],
-        None => vec![Variant::AsCompleted, Variant::Map2, Variant::Cost],
+    let variants = if args.variant.is_empty() {
+        vec![Variant::AsCompleted, Variant::Map2, Variant::Cost]
+    } else {
+        args.variant
     };
     // Every variant talks to the same devices: the summary counts each device once, from
     // the last variant run.
@@ -475,18 +481,19 @@ fn cost(devices: &[Device], workers: usize) -> Result<Tally, String> {
     let thread_run = start_time.elapsed();
 
     let per_worker = |d: Duration| d.as_secs_f64() * 1000.0 / workers as f64;
-    println!("              start-up          per worker   every device answered");
-    for (name, start, run) in [
-        ("process pool", process_start, process_run),
-        ("thread pool ", thread_start, thread_run),
-    ] {
-        println!(
-            "{name}  {}  {:>7.3} ms   {}",
-            timedelta(start),
-            per_worker(start),
-            timedelta(run)
-        );
-    }
+    println!("              every device answered   start-up          per worker");
+    println!(
+        "process pool  {}          {}    {:.3} ms",
+        timedelta(process_run),
+        timedelta(process_start),
+        per_worker(process_start)
+    );
+    println!(
+        "thread pool   {}          {}    {:.3} ms",
+        timedelta(thread_run),
+        timedelta(thread_start),
+        per_worker(thread_start)
+    );
     println!(
         "A process costs far more to start than a thread; waiting on the devices costs \
          the same either way."
