@@ -57,6 +57,7 @@ pub struct Fleet {
     /// Bound but never listening: holds each `refuse` device's port so that nobody else
     /// takes it while connections to it are refused.
     refused_ports: Vec<TcpSocket>,
+    shared: Arc<FleetShared>,
 }
 
 impl Fleet {
@@ -99,6 +100,7 @@ impl Fleet {
             runtime: None,
             devices: Vec::with_capacity(config.devices.len()),
             refused_ports: Vec::new(),
+            shared: shared.clone(),
         };
         let _enter = runtime.enter();
         for (index, dev) in config.devices.iter().enumerate() {
@@ -190,6 +192,11 @@ impl Fleet {
         serde_yaml::to_string(&entries).unwrap_or_default()
     }
 
+    /// How many times a listener's `accept` failed (EMFILE under load...) and was retried.
+    pub fn accept_errors(&self) -> u64 {
+        self.shared.accept_errors.total.load(Ordering::Relaxed)
+    }
+
     /// Stops every device: listeners closed, connections cut, threads joined.
     pub fn shutdown(mut self) {
         self.stop();
@@ -276,12 +283,14 @@ struct FleetShared {
 /// it left out.
 #[derive(Debug, Default)]
 struct ErrorLog {
+    total: AtomicU64,
     last_ms: AtomicU64,
     suppressed: AtomicU64,
 }
 
 impl ErrorLog {
     fn report(&self, device: &str, error: &io::Error) {
+        self.total.fetch_add(1, Ordering::Relaxed);
         static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
         let now = START.get_or_init(Instant::now).elapsed().as_millis() as u64 + 1000;
         let last = self.last_ms.load(Ordering::Relaxed);
