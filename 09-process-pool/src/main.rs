@@ -371,7 +371,7 @@ fn map(devices: &[Device], max_procs: usize) -> Result<Tally, String> {
 
 fn map2(devices: &[Device], max_procs: usize) -> Result<Tally, String> {
     println!(
-        "== pool.map(ssh_conn2, device_list) with {max_procs} processes: a struct per device =="
+        "== pool.map(ssh_conn2, device_list), max_procs = {max_procs}: a struct per device =="
     );
     println!("(this process is pid {})", std::process::id());
     let start_time = Instant::now();
