@@ -346,9 +346,10 @@ impl Connection {
     }
 
     fn write_line(&mut self, line: &str, step: &Step) -> Result<(), SshError> {
+        // No `flush()` after the write: for an ssh2 channel it is libssh2_channel_flush,
+        // which throws away data received and not yet read (the echo, the prompt).
         self.channel
             .write_all(format!("{line}\n").as_bytes())
-            .and_then(|()| self.channel.flush())
             .map_err(|e| step.io(e))
     }
 
