@@ -37,6 +37,11 @@ pub struct LabArgs {
           value_parser = parse_fault)]
     pub fault: Vec<(String, Fault)>,
 
+    /// Print every device's output even past 100 devices (where a progress bar and a
+    /// summary stand in for it)
+    #[arg(long, short)]
+    pub verbose: bool,
+
     /// Seconds to wait on a silent device before giving up on it
     #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_TIMEOUT,
           value_parser = parse_timeout)]
@@ -82,9 +87,15 @@ impl LabError {
 pub struct Lab {
     pub devices: Vec<Device>,
     fleet: Option<Fleet>,
+    verbose: bool,
 }
 
 impl Lab {
+    /// Whether `--verbose` asked for every device's output.
+    pub fn verbose(&self) -> bool {
+        self.verbose
+    }
+
     /// Whether the devices are served from inside this process.
     pub fn is_in_process(&self) -> bool {
         self.fleet.is_some()
@@ -94,6 +105,7 @@ impl Lab {
 impl LabArgs {
     /// Reads the inventory, or starts the in-process lab.
     pub fn start(&self) -> Result<Lab, LabError> {
+        raise_open_file_limit();
         if let Some(path) = &self.inventory {
             let mut devices = load_inventory(path)?;
             for device in &mut devices {
@@ -102,6 +114,7 @@ impl LabArgs {
             return Ok(Lab {
                 devices,
                 fleet: None,
+                verbose: self.verbose,
             });
         }
         let mut config = match self.devices {
@@ -125,6 +138,7 @@ impl LabArgs {
         Ok(Lab {
             devices,
             fleet: Some(fleet),
+            verbose: self.verbose,
         })
     }
 }
@@ -145,4 +159,20 @@ pub fn devices_of(fleet: &Fleet, timeout: f64) -> Vec<Device> {
             timeout,
         })
         .collect()
+}
+
+/// Every SSH session holds a socket, and an in-process lab holds both ends plus a listener
+/// per device: a thousand devices need more than the usual soft limit of 1024 open files.
+/// Raise the soft limit to the hard one, and the hard one too where we are allowed to.
+fn raise_open_file_limit() {
+    const WANTED: u64 = 65_536;
+    let nofile = rlimit::Resource::NOFILE;
+    if let Ok((soft, hard)) = nofile.get()
+        && soft < WANTED
+    {
+        // Raising the hard limit needs privileges; without them, go as far as it allows.
+        let _ = nofile
+            .set(WANTED, hard.max(WANTED))
+            .or_else(|_| nofile.set(hard.min(WANTED), hard));
+    }
 }

@@ -4,6 +4,7 @@
 
 pub mod inventory;
 pub mod lab;
+pub mod report;
 pub mod ssh;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 pub use inventory::{Device, DeviceType, load_inventory};
 pub use lab::{Lab, LabArgs, LabError};
+pub use report::Report;
 pub use ssh::{Connection, SshError, exec};
 
 /// The pool size of the lessons that have one. Flattened into their flags.
