@@ -46,6 +46,8 @@ pub struct Device {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Entry {
+    /// `device_name` is what the course's earlier YAML inventory called it.
+    #[serde(alias = "device_name")]
     name: String,
     device_type: DeviceType,
     host: String,
@@ -218,6 +220,14 @@ mod tests {
         assert_eq!(devices[1].password, "own");
         assert_eq!(devices[1].host_key.as_deref(), Some("SHA256:abc"));
         assert_eq!(devices[1].timeout, 2.5);
+    }
+
+    #[test]
+    fn the_course_s_device_name_key_is_accepted() {
+        let devices =
+            parse("- {device_name: cisco3, device_type: cisco_ios, host: h, username: u}\n")
+                .unwrap();
+        assert_eq!(devices[0].name, "cisco3");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! with Netmiko's vocabulary, the lab of devices, the course's two worker functions, and
 //! the way the course prints elapsed time.
 
+pub mod cpu;
 pub mod inventory;
 pub mod lab;
 pub mod report;
@@ -42,10 +43,24 @@ pub fn ssh_conn(device: &Device) -> Result<String, SshError> {
 
 /// The course's `show_version(device)`: connect, and return the output of `show version`.
 pub fn show_version(device: &Device) -> Result<String, SshError> {
+    send_command(device, "show version")
+}
+
+/// Connect, run one command, return its output: the course's exercise job.
+pub fn send_command(device: &Device, command: &str) -> Result<String, SshError> {
     let mut connection = Connection::connect(device)?;
-    let output = connection.send_command("show version")?;
+    let output = connection.send_command(command)?;
     connection.disconnect();
     Ok(output)
+}
+
+/// The command that shows a device's ARP table: Junos says `show arp`, the others
+/// `show ip arp` (the course's exercise 6 picks the same way).
+pub fn arp_command(device_type: DeviceType) -> &'static str {
+    match device_type {
+        DeviceType::JuniperJunos => "show arp",
+        DeviceType::CiscoIos | DeviceType::AristaEos | DeviceType::CiscoNxos => "show ip arp",
+    }
 }
 
 /// Formats a duration the way Python prints a `timedelta`: `0:00:02.012345`.

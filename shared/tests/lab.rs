@@ -90,3 +90,24 @@ fn a_missing_inventory_is_one_line_naming_the_file() {
     );
     assert_eq!(message.lines().count(), 1);
 }
+
+#[test]
+fn the_inventory_s_timeouts_stand_unless_timeout_is_given() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        file.path(),
+        "- {name: a, device_type: cisco_ios, host: h, username: u, password: p, timeout: 3}\n\
+         - {name: b, device_type: cisco_ios, host: h, username: u, password: p}\n",
+    )
+    .unwrap();
+    let path = file.path().to_str().unwrap();
+    let lab = parse(&["--inventory", path]).unwrap().start().unwrap();
+    let timeouts: Vec<f64> = lab.devices.iter().map(|d| d.timeout).collect();
+    assert_eq!(timeouts, [3.0, shared::inventory::DEFAULT_TIMEOUT]);
+
+    let lab = parse(&["--inventory", path, "--timeout", "1.5"])
+        .unwrap()
+        .start()
+        .unwrap();
+    assert!(lab.devices.iter().all(|d| d.timeout == 1.5));
+}
