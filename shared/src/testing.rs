@@ -8,7 +8,9 @@ use std::io::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
-use mock_device::{Fault, Fleet, FleetConfig};
+use mock_device::{Fault, Fleet, FleetConfig, Platform};
+
+use crate::ssh::Connection;
 
 /// How much faster than the student's default the test lab runs. The course lab's
 /// completion gaps (>= 0.2 s in a pool of four) stay >= 0.1 s, wide enough to keep the
@@ -64,6 +66,93 @@ impl TestLab {
     /// the serial baseline that timing ratios are measured against.
     pub fn serial_login_time(config: &FleetConfig) -> Duration {
         config.devices.iter().map(|d| d.login_delay).sum()
+    }
+}
+
+/// How a device of a [`FaultyLab`] misbehaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trouble {
+    Refuse,
+    AuthFail,
+    Hang,
+    /// Closes the connection in the middle of a `show` command: lessons that only fetch
+    /// the prompt (`ssh_conn`) never notice.
+    Drop,
+    /// Allows one session at a time, and the test holds it.
+    Busy,
+}
+
+/// A generated lab at scale with one device in twenty misbehaving, each kind in turn.
+#[derive(Debug)]
+pub struct FaultyLab {
+    lab: TestLab,
+    troubled: Vec<(String, Trouble)>,
+    _held: Vec<Connection>,
+}
+
+impl FaultyLab {
+    /// `n` devices across the four platforms, no latency; devices 20, 40, 60, ... misbehave
+    /// as refuse, auth-fail, hang, drop, busy, refuse, ... Run lessons with `--timeout 2`
+    /// so the hanging ones cost two seconds.
+    pub fn start(n: usize) -> FaultyLab {
+        const KINDS: [Trouble; 5] = [
+            Trouble::Refuse,
+            Trouble::AuthFail,
+            Trouble::Hang,
+            Trouble::Drop,
+            Trouble::Busy,
+        ];
+        let mut config = FleetConfig::generated(n, &Platform::ALL, Duration::ZERO);
+        let mut troubled = Vec::new();
+        for (k, device) in config.devices.iter_mut().skip(19).step_by(20).enumerate() {
+            let trouble = KINDS[k % KINDS.len()];
+            match trouble {
+                Trouble::Refuse => device.fault = Some(Fault::Refuse),
+                Trouble::AuthFail => device.fault = Some(Fault::AuthFail),
+                Trouble::Hang => device.fault = Some(Fault::Hang),
+                Trouble::Drop => device.fault = Some(Fault::Drop),
+                Trouble::Busy => device.max_sessions = Some(1),
+            }
+            troubled.push((device.name.clone(), trouble));
+        }
+        let lab = TestLab::start(config);
+        let devices = crate::lab::devices_of(lab.fleet(), 5.0);
+        let held = troubled
+            .iter()
+            .filter(|(_, trouble)| *trouble == Trouble::Busy)
+            .map(|(name, _)| {
+                let device = devices
+                    .iter()
+                    .find(|d| d.name == *name)
+                    .expect("a busy device is in the fleet");
+                Connection::connect(device).expect("the test takes the busy device's one session")
+            })
+            .collect();
+        FaultyLab {
+            lab,
+            troubled,
+            _held: held,
+        }
+    }
+
+    /// The inventory file to pass as `--inventory`.
+    pub fn inventory(&self) -> &Path {
+        self.lab.inventory()
+    }
+
+    /// The misbehaving devices and how.
+    pub fn troubled(&self) -> &[(String, Trouble)] {
+        &self.troubled
+    }
+
+    /// The devices a lesson must report as failed: all troubled ones, but for `drop`
+    /// devices only when the lesson runs a `show` command.
+    pub fn expected_failures(&self, runs_show_commands: bool) -> Vec<&str> {
+        self.troubled
+            .iter()
+            .filter(|(_, trouble)| runs_show_commands || *trouble != Trouble::Drop)
+            .map(|(name, _)| name.as_str())
+            .collect()
     }
 }
 
