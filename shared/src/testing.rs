@@ -166,3 +166,43 @@ pub fn settings() -> insta::Settings {
     settings.add_filter(r"\bpid \d+", "pid [PID]");
     settings
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_faulty_lab_fails_the_devices_it_says_and_no_others() {
+        let lab = FaultyLab::start(100);
+        assert_eq!(lab.troubled().len(), 5);
+        let devices = crate::load_inventory(lab.inventory()).expect("the inventory reads");
+        let failed = |job: fn(&crate::Device) -> Result<String, crate::SshError>| {
+            let mut failed: Vec<String> = std::thread::scope(|scope| {
+                let runs: Vec<_> = devices
+                    .iter()
+                    .map(|d| {
+                        let mut d = d.clone();
+                        d.timeout = 1.0;
+                        scope.spawn(move || job(&d).err().map(|e| e.device().to_string()))
+                    })
+                    .collect();
+                runs.into_iter()
+                    .filter_map(|run| run.join().expect("the worker thread ends"))
+                    .collect()
+            });
+            failed.sort();
+            failed
+        };
+        let names = |show: bool| {
+            let mut names: Vec<String> = lab
+                .expected_failures(show)
+                .into_iter()
+                .map(String::from)
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(failed(crate::ssh_conn), names(false));
+        assert_eq!(failed(crate::show_version), names(true));
+    }
+}
