@@ -555,6 +555,8 @@ struct Measure {
     mock_cpu: f64,
     samples: usize,
     pss_samples: usize,
+    /// Share of the machine's CPU used by other programs during the run.
+    others: f64,
     /// Processes of the lesson still running after it exited (reaped here).
     stragglers: usize,
 }
@@ -675,6 +677,8 @@ fn run_once(ws: &Workspace, fleet: &MockFleet, job: &Job) -> Result<Measure, Str
     tree.scan(); // classify what already runs before the clock starts
     let cpu_before = children_cpu().map_err(|e| e.to_string())?;
     let mock_before = process_cpu(fleet.pid, ws.ticks).unwrap_or(0.0);
+    let (busy_before, total_before) = machine_cpu(ws.ticks);
+    let self_before = own_cpu();
     let started = Instant::now();
     let mut child = Command::new(&bin)
         .args(job.args(&fleet.inventory))
@@ -714,6 +718,11 @@ fn run_once(ws: &Workspace, fleet: &MockFleet, job: &Job) -> Result<Measure, Str
     let sampled = sampler.join().unwrap_or_default();
     let stragglers = reap_client(fleet.pid, Duration::from_secs(10));
     let cpu = children_cpu().map_err(|e| e.to_string())? - cpu_before;
+    // Whatever else kept the machine busy meanwhile: all CPU time spent, less the
+    // client's, the mock's and this benchmark's own (the sampler).
+    let (busy_after, total_after) = machine_cpu(ws.ticks);
+    let others = (busy_after - busy_before) - cpu - mock_cpu - (own_cpu() - self_before);
+    let others = (others / (total_after - total_before).max(1e-9)).clamp(0.0, 1.0);
     let status = status.map_err(|e| format!("cannot wait for the lesson: {e}"))?;
     if !status.success() {
         let stderr = gist(&err_path);
@@ -730,6 +739,7 @@ fn run_once(ws: &Workspace, fleet: &MockFleet, job: &Job) -> Result<Measure, Str
         mock_cpu,
         samples: sampled.samples,
         pss_samples: sampled.pss_samples,
+        others,
         stragglers,
     })
 }
@@ -1182,7 +1192,10 @@ fn markdown(r: &Report) -> String {
          sampled every 200 ms or more, shares them out (shown only for runs sampled at \
          least 3 times).\n\
          - **mock CPU**: CPU seconds the fleet process spent during the run (its work for \
-         this client).\n",
+         this client).\n\
+         - **others**: the share of the machine's CPU that other programs used during the \
+         runs (all CPU time in /proc/stat, less the client's, the mock's and the \
+         benchmark's own): where it is high, the row was measured on a busy machine.\n",
         r.samples.1 * 1000.0
     );
 
@@ -1208,16 +1221,16 @@ fn markdown(r: &Report) -> String {
             );
             let _ = writeln!(
                 w,
-                "| strategy | W | wall | min–max | ideal | efficiency | sessions/s | client CPU | client peak RSS | peak PSS | mock CPU | runs |"
+                "| strategy | W | wall | min–max | ideal | efficiency | sessions/s | client CPU | client peak RSS | peak PSS | mock CPU | others | runs |"
             );
-            let _ = writeln!(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
+            let _ = writeln!(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
             for row in rows {
                 let ideal = row.job.ideal().as_secs_f64();
                 let ideal_text = fmt_secs(ideal);
                 if let Some(why) = &row.skipped {
                     let _ = writeln!(
                         w,
-                        "| {} | {} | {why} | | {ideal_text} | | | | | | | 0 |",
+                        "| {} | {} | {why} | | {ideal_text} | | | | | | | | 0 |",
                         row.job.strategy().name,
                         row.job.workers
                     );
@@ -1236,7 +1249,7 @@ fn markdown(r: &Report) -> String {
                 };
                 let _ = writeln!(
                     w,
-                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                     row.job.strategy().name,
                     row.job.workers,
                     opt(row.wall(), |v| format!("**{}**", fmt_secs(v))),
@@ -1252,6 +1265,7 @@ fn markdown(r: &Report) -> String {
                     opt(row.rss_mib(), |v| format!("{v:.1} MiB")),
                     opt(row.pss_mib(), |v| format!("{v:.1} MiB")),
                     opt(row.med(|m| m.mock_cpu), |v| format!("{v:.2} s")),
+                    opt(row.med(|m| m.others), |v| format!("{:.0} %", v * 100.0)),
                     runs
                 );
             }
@@ -1767,14 +1781,19 @@ fn main() -> Result<()> {
 
     let load_before = loadavg();
     build(&root)?;
-    for s in STRATEGIES.iter().map(|s| s.bin).chain(["mock-device"]) {
-        if !bin_dir.join(s).is_file() {
-            bail!("{} was not built", bin_dir.join(s).display());
-        }
+    // Copies: another build in the same target directory during the benchmark (other
+    // people's work) must not change the binaries half-way.
+    let scratch = tempfile::tempdir().context("cannot make a temporary directory")?;
+    let copies = scratch.path().join("bin");
+    fs::create_dir_all(&copies)?;
+    for name in STRATEGIES.iter().map(|s| s.bin).chain(["mock-device"]) {
+        let built = bin_dir.join(name);
+        fs::copy(&built, copies.join(name))
+            .with_context(|| format!("{} was not built", built.display()))?;
     }
     let ws = Workspace {
-        bin_dir,
-        scratch: tempfile::tempdir().context("cannot make a temporary directory")?,
+        bin_dir: copies,
+        scratch,
         ticks: clock_ticks(),
     };
     let machine = machine();
