@@ -24,7 +24,8 @@
 //! order of the device list. The lab's devices log in at different speeds (cisco3 fastest,
 //! srx2 slowest), so with four threads the order is the same on every run: cisco3, cisco4,
 //! arista1, arista2, arista3, nxos1, arista4, nxos2, srx2. arista4 and srx2 were submitted
-//! before nxos1, yet nxos1 answers first.
+//! before nxos1, yet nxos1 answers first. Past 100 devices the per-device lines give way to a
+//! progress bar, the failures, the elapsed time and a summary (`-v` shows them anyway).
 
 use std::process::ExitCode;
 use std::time::Instant;
@@ -32,7 +33,7 @@ use std::time::Instant;
 use clap::Parser;
 use crossbeam::channel;
 use rayon::ThreadPoolBuilder;
-use shared::{Tally, ssh_conn, timedelta};
+use shared::{Report, ssh_conn, timedelta};
 
 /// The course's `max_threads = 4`; `--workers N` overrides it.
 const MAX_THREADS: usize = 4;
@@ -50,22 +51,24 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let lab = args.lab.start().unwrap_or_else(|e| e.exit());
     let max_threads = args.pool.or(MAX_THREADS);
-    let mut tally = Tally::new();
+    let report = Report::new(&lab);
 
     let start_time = Instant::now();
-    let pool = match ThreadPoolBuilder::new().num_threads(max_threads).build() {
-        Ok(pool) => pool,
-        Err(e) => {
+    // `ThreadPoolExecutor(max_threads)`: the threads start now and wait for jobs.
+    let pool = ThreadPoolBuilder::new()
+        .num_threads(max_threads)
+        .build()
+        .unwrap_or_else(|e| {
             eprintln!("error: cannot start a pool of {max_threads} threads: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+            std::process::exit(2)
+        });
 
     // Every job sends its result here the moment it is done.
     let (sender, completed) = channel::unbounded();
 
-    // `with ThreadPoolExecutor(max_threads) as pool:`. The scope's body runs right here on the
-    // main thread, the jobs it spawns run on the pool's threads, first submitted first started.
+    // `with ThreadPoolExecutor(max_threads) as pool:` is this scope. Its body runs right here
+    // on the main thread, the jobs it spawns run on the pool's threads, first submitted first
+    // started.
     pool.in_place_scope_fifo(|scope| {
         for device in &lab.devices {
             // `pool.submit(ssh_conn, device)`. The scope waits for its jobs before it returns,
@@ -82,16 +85,20 @@ fn main() -> ExitCode {
         // failed job's exception inside `result()`; here the job sent an `Err` like any other
         // value, and this `match` is where it shows up.
         for result in completed {
-            match tally.count(&result) {
-                Ok(prompt) => println!("Result: {prompt}"),
-                Err(error) => println!("Error: {error}"),
+            match report.count(&result) {
+                Ok(prompt) => report.println(format!("Result: {prompt}")),
+                Err(error) => report.println(format!("Error: {error}")),
             }
-            println!("{}", timedelta(start_time.elapsed()));
+            report.println(timedelta(start_time.elapsed()));
         }
     }); // End of the `with` block: every job has finished; none can still be running.
+    if report.is_quiet() {
+        // The per-result times were held back: say how long the whole run took.
+        println!("Elapsed time: {}", timedelta(start_time.elapsed()));
+    }
 
     // Dropping the pool stops its threads, as `shutdown()` did at the end of the `with` block.
     drop(pool);
     drop(lab);
-    tally.exit_code()
+    report.exit_code()
 }
