@@ -1,14 +1,14 @@
 //! Runs the lesson binary against a test lab it starts itself.
 
 use std::process::Command;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use insta_cmd::assert_cmd_snapshot;
 use mock_device::{Fault, FleetConfig};
-use shared::testing::{TestLab, settings};
+use shared::testing::{FaultyLab, TestLab, Trouble, settings};
 
-/// The course lab at four times its speed. This lesson prints in input order whatever the
-/// timing, so the runs that need no course timing use it: the three sections take ~2 s.
+/// The course lab at four times its speed, for the runs that check no timing: all four
+/// parts take ~2.5 s.
 fn quick_lab() -> FleetConfig {
     FleetConfig::course_lab().scale_latency(0.25)
 }
@@ -28,43 +28,133 @@ fn parse_timedelta(line: &str) -> Option<Duration> {
     Some(Duration::from_secs_f64(seconds))
 }
 
+/// The elapsed times printed in each part (parts are separated by an empty line).
+fn elapsed_per_part(stdout: &str) -> Vec<Vec<Duration>> {
+    stdout
+        .split("\n\n")
+        .map(|part| part.lines().filter_map(parse_timedelta).collect())
+        .collect()
+}
+
 #[test]
-fn map_map2_and_the_two_list_exercise() {
+fn map_the_par_iter_aside_and_map2() {
     let lab = TestLab::course();
     let _guard = settings().bind_to_scope();
     assert_cmd_snapshot!(lesson(&lab));
 }
 
 #[test]
-fn a_failing_device_prints_one_line_and_the_others_complete() {
-    let lab = TestLab::start(quick_lab().with_fault("srx2", Fault::AuthFail).unwrap());
+fn the_exercise_maps_over_devices_and_commands() {
+    let lab = TestLab::start(quick_lab());
     let _guard = settings().bind_to_scope();
-    assert_cmd_snapshot!(lesson(&lab));
+    assert_cmd_snapshot!(lesson(&lab).args(["--variant", "exercise"]));
 }
 
 #[test]
-fn four_workers_map_nine_devices_in_well_under_the_serial_time() {
+fn a_failing_device_prints_one_line_per_part_and_the_others_complete() {
+    let lab = TestLab::start(quick_lab().with_fault("srx2", Fault::AuthFail).unwrap());
+    let _guard = settings().bind_to_scope();
+    // srx2 is not among the aside's first three devices: it fails in the three other parts,
+    // and the summary counts it once.
+    assert_cmd_snapshot!(lesson(&lab).args(["--variant", "map,par-iter,map2,exercise"]));
+}
+
+#[test]
+fn map_hands_over_each_result_as_soon_as_it_is_there_and_par_iter_all_at_the_end() {
     let lab = TestLab::start(quick_lab());
-    let output = lesson(&lab).output().expect("the lesson runs");
+    let output = lesson(&lab)
+        .args(["--variant", "map,par-iter"])
+        .output()
+        .expect("the lesson runs");
     assert!(output.status.success(), "{output:?}");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    // The first section: nine results, each followed by the elapsed time.
-    let elapsed: Vec<Duration> = stdout
-        .lines()
-        .take_while(|line| !line.is_empty())
-        .filter_map(parse_timedelta)
-        .collect();
-    assert_eq!(elapsed.len(), 9, "{stdout}");
+    let parts = elapsed_per_part(&stdout);
+    let [map, par_iter] = parts.as_slice() else {
+        panic!("two parts expected:\n{stdout}");
+    };
+    assert_eq!((map.len(), par_iter.len()), (9, 3), "{stdout}");
 
+    // map: the first result (cisco3, the fastest login) comes long before the last, and the
+    // times only grow.
+    assert!(map.is_sorted(), "{map:?}");
+    assert!(map[0] < map[8].mul_f64(0.4), "{map:?}");
+    // Four workers over nine devices: well under the serial sum of the logins.
     let serial = TestLab::serial_login_time(&quick_lab());
-    let map = elapsed[0];
     assert!(
-        map < serial.mul_f64(0.6),
-        "4 workers took {map:?}, the serial logins alone {serial:?}"
+        map[8] < serial.mul_f64(0.6),
+        "4 workers took {:?}, the serial logins alone {serial:?}",
+        map[8]
     );
-    // collect() hands over all results at once: they are printed within moments.
+
+    // par_iter: collect() hands over all three results at once, after the slowest of them.
+    let slowest = quick_lab().devices[..3]
+        .iter()
+        .map(|d| d.login_delay)
+        .max()
+        .expect("three devices");
+    assert!(par_iter[0] >= slowest, "{par_iter:?} vs {slowest:?}");
     assert!(
-        elapsed[8] - elapsed[0] < Duration::from_millis(100),
-        "{elapsed:?}"
+        par_iter[2] - par_iter[0] < Duration::from_millis(100),
+        "{par_iter:?}"
+    );
+}
+
+#[test]
+fn faults_at_scale_name_each_failed_device_once_and_end_with_a_summary() {
+    let lab = FaultyLab::start(120);
+    let devices = shared::load_inventory(lab.inventory()).expect("the inventory reads");
+    let timeout = 2.0;
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_08-map"))
+        .arg("--inventory")
+        .arg(lab.inventory())
+        .args(["--timeout", &timeout.to_string(), "--variant", "map"])
+        .output()
+        .expect("the lesson runs");
+    let took = started.elapsed();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+
+    // `ssh_conn` only reads the prompt: a device that drops during a command does not fail.
+    let mut expected = lab.expected_failures(false);
+    expected.sort_unstable();
+    let mut named: Vec<&str> = stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("Error: "))
+        .filter_map(|error| error.split(':').next())
+        .collect();
+    named.sort_unstable();
+    assert_eq!(
+        named, expected,
+        "one Error line per failed device\n{stdout}"
+    );
+    // Quiet: no healthy device is named anywhere (no `Result:` lines, no prompts).
+    for device in devices
+        .iter()
+        .filter(|d| !expected.contains(&d.name.as_str()))
+    {
+        assert!(
+            !stdout.contains(&device.name),
+            "{} in\n{stdout}",
+            device.name
+        );
+    }
+    let k = expected.len();
+    assert_eq!(
+        stderr.lines().last(),
+        Some(format!("{} ok, {k} failed", devices.len() - k).as_str()),
+        "{stderr}"
+    );
+    // A hanging device costs its timeout, not more: generous bound, three times their sum.
+    let hanging = lab
+        .troubled()
+        .iter()
+        .filter(|(_, trouble)| *trouble == Trouble::Hang)
+        .count();
+    let bound = Duration::from_secs_f64(timeout * hanging as f64 * 3.0);
+    assert!(
+        hanging > 0 && took < bound,
+        "took {took:?}, bound {bound:?}"
     );
 }
