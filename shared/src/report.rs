@@ -26,14 +26,14 @@ pub const QUIET_ABOVE: usize = 100;
 pub struct Report {
     devices: usize,
     quiet: bool,
-    progress: ProgressBar,
     counts: Mutex<Counts>,
 }
 
 #[derive(Debug, Default)]
 struct Counts {
-    results: usize,
     failed: BTreeSet<String>,
+    /// The bar of the pass over the devices under way, if any.
+    progress: Option<ProgressBar>,
 }
 
 impl Report {
@@ -43,24 +43,23 @@ impl Report {
     }
 
     fn for_devices(devices: usize, verbose: bool) -> Report {
-        let quiet = devices > QUIET_ABOVE && !verbose;
-        // Hidden unless quiet; indicatif draws nothing when stderr is not a terminal.
-        let progress = if quiet {
-            ProgressBar::new(devices as u64)
-        } else {
-            ProgressBar::hidden()
-        };
+        Report {
+            devices,
+            quiet: devices > QUIET_ABOVE && !verbose,
+            counts: Mutex::new(Counts::default()),
+        }
+    }
+
+    /// A bar for one pass over the devices. indicatif draws it only when stderr is a
+    /// terminal.
+    fn new_bar(&self) -> ProgressBar {
+        let bar = ProgressBar::new(self.devices as u64);
         if let Ok(style) =
             ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {pos}/{len} {msg}")
         {
-            progress.set_style(style);
+            bar.set_style(style);
         }
-        Report {
-            devices,
-            quiet,
-            progress,
-            counts: Mutex::new(Counts::default()),
-        }
+        bar
     }
 
     /// Whether per-device lines are being held back (many devices, no `--verbose`).
@@ -79,22 +78,26 @@ impl Report {
     /// progress bar and prints a failure (once per device) so none goes unnoticed.
     pub fn count<'a, T>(&self, result: &'a Result<T, SshError>) -> &'a Result<T, SshError> {
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        counts.results += 1;
-        if let Err(error) = result {
-            let first_failure = counts.failed.insert(error.device().to_string());
-            if self.quiet && first_failure {
-                self.progress.suspend(|| println!("Error: {error}"));
-            }
+        let first_failure = match result {
+            Err(error) => counts.failed.insert(error.device().to_string()),
+            Ok(_) => false,
+        };
+        if !self.quiet {
+            return result;
         }
-        if self.quiet {
-            // A lesson with several parts goes over the devices more than once: the bar
-            // fills once per pass.
-            if self.progress.position() >= self.devices as u64 {
-                self.progress.set_position(0);
-            }
-            self.progress.inc(1);
-            self.progress
-                .set_message(format!("{} failed", counts.failed.len()));
+        let failed = counts.failed.len();
+        let bar = counts.progress.get_or_insert_with(|| self.new_bar());
+        if let (true, Err(error)) = (first_failure, result) {
+            bar.suspend(|| println!("Error: {error}"));
+        }
+        bar.inc(1);
+        bar.set_message(format!("{failed} failed"));
+        // A pass over every device is done: clear the bar, so that what the lesson prints
+        // next (an elapsed time, the next part's title) starts on a clean line. A lesson
+        // with several parts gets a new bar for each.
+        if bar.position() >= self.devices as u64 {
+            bar.finish_and_clear();
+            counts.progress = None;
         }
         result
     }
@@ -112,8 +115,11 @@ impl Report {
     /// `950 ok, 50 failed` on stderr (a device counts as failed if any of its results did);
     /// a failure gives a failing exit code, so scripts and CI notice.
     pub fn exit_code(&self) -> ExitCode {
-        self.progress.finish_and_clear();
-        let failed = self.failed();
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(bar) = counts.progress.take() {
+            bar.finish_and_clear();
+        }
+        let failed = counts.failed.len();
         if failed > 0 || self.quiet {
             eprintln!(
                 "{} ok, {} failed",
