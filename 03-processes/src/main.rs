@@ -9,8 +9,8 @@
 //!   as one line of JSON into the worker's stdin. The worker connects, and sends its
 //!   `Result<String, SshError>` back the same way, through its stdout. That pipe carrying
 //!   serialized data is inter-process communication.
-//! - Each worker reports its own pid, and a counter it changed in its own memory: the
-//!   parent's copy of that counter never moves.
+//! - Each worker reports its own pid, and a counter it changed in its own memory (the
+//!   sessions it opened): the parent's copy of that counter never moves.
 //! - Last, the start-up cost: N processes against N threads, each only adding 1 to a counter.
 //!
 //! Run it:
@@ -20,9 +20,18 @@
 //! cargo run --bin 03-processes -- --devices 200 --latency 200ms
 //! cargo run --bin 03-processes -- --inventory my-devices.yaml  # your own devices
 //! ```
-//! What to look for: a different pid on every line, none of them the parent's; every worker's
-//! counter at 1 and the parent's still at 0; the elapsed time close to the slowest device;
-//! a process costing far more to start than a thread, and still little next to an SSH login.
+//! What to look for: a different pid on every line, none of them the parent's; the counter
+//! at 1 in every worker that logged in (0 in one whose login failed) and still at 0 in the
+//! parent; the elapsed time close to the slowest device; a process costing far more to start
+//! than a thread, and still little next to an SSH login.
+//!
+//! To see the workers as processes of their own, slow the devices down and look from a
+//! second terminal while the lesson waits:
+//! ```text
+//! cargo run --bin 03-processes -- --latency 20s --timeout 30
+//! pgrep -a 03-processes                  # in the second terminal: the parent and nine workers
+//! ps -f --ppid <the parent's pid>        # only the workers, with the parent's pid beside each
+//! ```
 
 use std::io::{Read as _, Write as _};
 use std::path::Path;
@@ -33,7 +42,7 @@ use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use serde::{Deserialize, Serialize};
-use shared::{Device, SshError, Tally};
+use shared::{Connection, Device, Report, SshError};
 
 #[derive(Debug, Parser)]
 #[command(about = "Lesson 3: one process per SSH session, by hand: own pid, own memory, a pipe")]
@@ -64,7 +73,7 @@ struct Reply {
     result: Result<String, SshError>,
 }
 
-/// How many SSH sessions this process opened. Every process has its own copy.
+/// How many SSH sessions this process opened (logged in). Every process has its own copy.
 static SESSIONS_OPENED: AtomicUsize = AtomicUsize::new(0);
 
 /// A counter the start-up measurement adds 1 to, from threads or from processes.
@@ -94,42 +103,35 @@ fn main() -> ExitCode {
     // Start every worker first, so that they all run at the same time... Each worker is this
     // same program started again with `--worker ssh`: Rust's std has no `fork()` (copying a
     // process that runs threads is unsafe), so it works like Python's "spawn" start method.
-    let workers: Vec<Result<Child, String>> = devices
+    let workers: Vec<Result<Child, SshError>> = devices
         .iter()
         .map(|device| match &this_program {
             Ok(program) => start_ssh_worker(program, device),
-            Err(e) => Err(format!("cannot find this program to start it again: {e}")),
+            Err(e) => Err(worker_failed(
+                device,
+                format!("was not started: this program cannot find itself ({e})"),
+            )),
         })
         .collect();
 
     // ...then collect their answers, in the order they were started.
-    let mut tally = Tally::new();
+    let report = Report::new(&lab);
     let mut pids = Vec::new();
     for (device, worker) in devices.iter().zip(workers) {
-        let answer = worker.and_then(read_reply);
-        match &answer {
-            Ok(Reply {
-                pid,
-                sessions_opened,
-                result: Ok(prompt),
-            }) => println!(
-                "{}: {prompt}  (pid {pid}, its SESSIONS_OPENED: {sessions_opened})",
-                device.name
-            ),
-            Ok(Reply {
-                pid,
-                result: Err(error),
-                ..
-            }) => println!("Error: {error}  (pid {pid})"),
-            Err(why) => println!("Error: {}: worker process failed: {why}", device.name),
-        }
-        let answered = match &answer {
-            Ok(Reply { result: Ok(_), .. }) => Ok(()),
-            _ => Err(()),
+        let (result, whose) = match worker.and_then(|child| read_reply(child, device)) {
+            Ok(reply) => {
+                pids.push(reply.pid);
+                let whose = format!(
+                    "  (pid {}, its SESSIONS_OPENED: {})",
+                    reply.pid, reply.sessions_opened
+                );
+                (reply.result, whose)
+            }
+            Err(error) => (Err(error), String::new()),
         };
-        tally.count(&answered);
-        if let Ok(reply) = answer {
-            pids.push(reply.pid);
+        match report.count(&result) {
+            Ok(prompt) => report.println(format!("{}: {prompt}{whose}", device.name)),
+            Err(error) => report.println(format!("Error: {error}{whose}")),
         }
     }
 
@@ -146,7 +148,8 @@ fn main() -> ExitCode {
         }
     );
     println!(
-        "Each worker added 1 to SESSIONS_OPENED in its own memory; the parent's is still {}.",
+        "Each worker that logged in added 1 to SESSIONS_OPENED in its own memory; the parent's\n\
+         is still {}.",
         SESSIONS_OPENED.load(Ordering::SeqCst)
     );
     println!("Elapsed time: {}", shared::timedelta(start_time.elapsed()));
@@ -157,36 +160,52 @@ fn main() -> ExitCode {
     }
 
     drop(lab); // the in-process lab stops here, after the last device was used
-    tally.exit_code()
+    report.exit_code()
 }
 
 /// Starts a worker process for `device` and sends it the device through its stdin.
 /// (Python's `multiprocessing`, started the "spawn" way, does the same with
 /// `args=(device,)`: it pickles them and sends them to the child through a pipe.)
-fn start_ssh_worker(program: &Path, device: &Device) -> Result<Child, String> {
+fn start_ssh_worker(program: &Path, device: &Device) -> Result<Child, SshError> {
     let mut child = Command::new(program)
         .args(["--worker", "ssh"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
-        .map_err(|e| format!("cannot start it: {e}"))?;
-    let message = serde_json::to_string(device).map_err(|e| e.to_string())?;
+        .map_err(|e| worker_failed(device, format!("could not start: {e}")))?;
+    let message = serde_json::to_string(device)
+        .map_err(|e| worker_failed(device, format!("got no device: {e}")))?;
     // Closing stdin afterwards (dropping it) tells the worker the message is complete.
     if let Some(mut stdin) = child.stdin.take() {
         stdin
             .write_all(message.as_bytes())
-            .map_err(|e| format!("cannot send it the device: {e}"))?;
+            .map_err(|e| worker_failed(device, format!("did not take the device: {e}")))?;
     }
     Ok(child)
 }
 
 /// Reads a worker's reply from its stdout, then waits for it to exit.
-fn read_reply(child: Child) -> Result<Reply, String> {
+fn read_reply(child: Child, device: &Device) -> Result<Reply, SshError> {
     let output = child
         .wait_with_output()
-        .map_err(|e| format!("cannot read its answer: {e}"))?;
+        .map_err(|e| worker_failed(device, format!("could not be heard: {e}")))?;
     let text = String::from_utf8_lossy(&output.stdout);
-    serde_json::from_str(&text).map_err(|_| format!("no answer, it ended with {}", output.status))
+    serde_json::from_str(&text).map_err(|_| {
+        worker_failed(
+            device,
+            format!("ended without answering ({})", output.status),
+        )
+    })
+}
+
+/// A worker that did not start, or ended without answering, never told us what the device
+/// said: the report counts that device as one we could not reach, and says why.
+fn worker_failed(device: &Device, why: String) -> SshError {
+    SshError::Unreachable {
+        device: device.name.clone(),
+        addr: format!("{}:{}", device.host, device.port),
+        reason: format!("its worker process {why}"),
+    }
 }
 
 /// The worker's side: read a device from stdin, open the session, write the reply to stdout.
@@ -203,16 +222,25 @@ fn ssh_worker() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    SESSIONS_OPENED.fetch_add(1, Ordering::SeqCst);
     let reply = Reply {
         pid: std::process::id(),
-        result: shared::ssh_conn(&device),
+        result: ssh_conn_counted(&device),
         sessions_opened: SESSIONS_OPENED.load(Ordering::SeqCst),
     };
     match serde_json::to_string(&reply) {
         Ok(text) if std::io::stdout().write_all(text.as_bytes()).is_ok() => ExitCode::SUCCESS,
         _ => ExitCode::FAILURE,
     }
+}
+
+/// The course's `ssh_conn` (as in `shared::ssh_conn`), counting the session once it is open:
+/// a login that fails opens none.
+fn ssh_conn_counted(device: &Device) -> Result<String, SshError> {
+    let mut connection = Connection::connect(device)?;
+    SESSIONS_OPENED.fetch_add(1, Ordering::SeqCst);
+    let prompt = connection.find_prompt();
+    connection.disconnect();
+    prompt
 }
 
 /// Starts `n` threads, then `n` processes, each only adding 1 to `COUNTER`, and prints how
@@ -278,8 +306,8 @@ fn compare_start_up(n: usize, program: &Path) {
     }
     println!(
         "\nA process took about {:.0}x as long to start as a thread: it gets its own memory\n\
-         and loads the program again. Next to an SSH login that waits a second on a device,\n\
-         both are small.",
+         and loads the program again. Next to an SSH login to a real device, which takes a\n\
+         second or more, both are small.",
         with_processes.as_secs_f64() / with_threads.as_secs_f64().max(1e-9)
     );
 }
