@@ -105,7 +105,7 @@ impl Lab {
 impl LabArgs {
     /// Reads the inventory, or starts the in-process lab.
     pub fn start(&self) -> Result<Lab, LabError> {
-        raise_open_file_limit();
+        let open_files = raise_open_file_limit();
         end_quietly_on_a_closed_pipe();
         if let Some(path) = &self.inventory {
             let mut devices = load_inventory(path)?;
@@ -119,6 +119,17 @@ impl LabArgs {
                 fleet: None,
                 verbose: self.verbose,
             });
+        }
+        // In-process, each device holds a listener and both ends of its session.
+        let needed = 3 * self.devices.map_or(9, u64::from) + 64;
+        if let Some(allowed) = open_files.filter(|&allowed| allowed < needed) {
+            return Err(LabError::Fleet(format!(
+                "{} devices in this process need about {needed} open files, and this system \
+                 allows {allowed} (ulimit -Hn): run a standalone fleet (cargo run -p \
+                 mock-device -- --devices N --inventory-out lab.yaml) and pass --inventory \
+                 lab.yaml, or use fewer devices",
+                self.devices.unwrap_or(9)
+            )));
         }
         let mut config = match self.devices {
             Some(n) => FleetConfig::generated(
@@ -167,17 +178,18 @@ pub fn devices_of(fleet: &Fleet, timeout: f64) -> Vec<Device> {
 /// Every SSH session holds a socket, and an in-process lab holds both ends plus a listener
 /// per device: a thousand devices need more than the usual soft limit of 1024 open files.
 /// Raise the soft limit to the hard one, and the hard one too where we are allowed to.
-fn raise_open_file_limit() {
+/// Returns the limit now in force.
+fn raise_open_file_limit() -> Option<u64> {
     const WANTED: u64 = 65_536;
     let nofile = rlimit::Resource::NOFILE;
-    if let Ok((soft, hard)) = nofile.get()
-        && soft < WANTED
-    {
+    let (soft, hard) = nofile.get().ok()?;
+    if soft < WANTED {
         // Raising the hard limit needs privileges; without them, go as far as it allows.
         let _ = nofile
             .set(WANTED, hard.max(WANTED))
             .or_else(|_| nofile.set(hard.min(WANTED), hard));
     }
+    nofile.get().ok().map(|(soft, _)| soft)
 }
 
 /// `cargo run --bin 07-as-completed | head -3`: once `head` has its lines it closes the pipe,
