@@ -33,6 +33,11 @@ struct Args {
     )]
     platform: Vec<Platform>,
 
+    /// Put PREFIX before every generated device's name, so the inventories of several
+    /// fleets can be joined into one (`cat a.yaml b.yaml > both.yaml`).
+    #[arg(long, value_name = "PREFIX", requires = "devices")]
+    name_prefix: Option<String>,
+
     /// Load the fleet from a YAML file (format in the README).
     #[arg(long, value_name = "FILE")]
     fleet: Option<PathBuf>,
@@ -140,7 +145,13 @@ fn build_config(args: &Args) -> Result<FleetConfig, Usage> {
         if n == 0 {
             return Err(Usage("--devices must be at least 1".into()));
         }
-        FleetConfig::generated(n, &args.platform, Duration::ZERO)
+        let mut config = FleetConfig::generated(n, &args.platform, Duration::ZERO);
+        if let Some(prefix) = &args.name_prefix {
+            for device in &mut config.devices {
+                device.name.insert_str(0, prefix);
+            }
+        }
+        config
     } else {
         match args.lab.unwrap_or(Lab::Course) {
             Lab::Course => FleetConfig::course_lab(),

@@ -53,10 +53,12 @@ fn serves_until_interrupted_and_writes_the_inventory() {
             "3",
             "--platform",
             "cisco_ios,juniper_junos",
+            "--name-prefix",
+            "b-",
             "--latency",
             "50ms",
             "--fault",
-            "cisco-ios-0003=auth-fail",
+            "b-cisco-ios-0003=auth-fail",
             "--password",
             "letmein",
             "--inventory-out",
@@ -105,7 +107,8 @@ fn serves_until_interrupted_and_writes_the_inventory() {
     };
     let session = login(&info(&entries[1])).unwrap();
     let (out, _) = exec(&session, "show version").unwrap();
-    assert!(out.contains("Hostname: juniper-junos-0002"), "{out}");
+    assert_eq!(entries[1].name, "b-juniper-junos-0002");
+    assert!(out.contains("Hostname: b-juniper-junos-0002"), "{out}");
     assert!(
         login(&info(&entries[2])).is_err(),
         "auth-fail device let us in"
@@ -131,7 +134,7 @@ fn serves_until_interrupted_and_writes_the_inventory() {
     assert!(status.success(), "{status}");
     let lines = reader.join().unwrap();
     assert!(
-        lines.iter().any(|l| l.starts_with("juniper-junos-0002 ")),
+        lines.iter().any(|l| l.starts_with("b-juniper-junos-0002 ")),
         "{lines:?}"
     );
     assert!(
