@@ -7,7 +7,8 @@
 //!    in order and prints the elapsed time. Like threads, it takes about as long as the
 //!    slowest device.
 //! 2. **`proc_w_queue`**: the children print nothing. Each hands `{hostname: output}` back
-//!    to the parent, which prints them all after the joins.
+//!    to the parent, which collects them in the order the children finish and prints them
+//!    all once every child is done.
 //! 3. **`proc_avoid_deadlock`**: the trap the course warns about. A child writes a large
 //!    result into a pipe; the parent waits for the child to exit before it reads. The pipe
 //!    fills, the child blocks on its write, the parent blocks on its wait: neither ever
@@ -33,10 +34,15 @@
 //! ```
 //!
 //! What to look for: in part 1 the blocks arrive in the order the devices answer,
-//! printed by the children themselves; in part 2 all of them at once after the joins, in
-//! the order of the device list; in part 3 the `deadlock:` line after two seconds, then the
-//! same child finishing at once when its output is read while it runs. Try `ps -f` in
-//! another terminal during part 1: one `05-legacy-procs` per device.
+//! printed by the children themselves; in part 2 all of them at once at the end, in the
+//! order the children finished; in part 3 the `deadlock:` line after two seconds, then the
+//! same child finishing at once when its output is read while it runs. Past 100 devices the
+//! blocks give way to a progress bar, the failed devices and a count (`-v` prints them all).
+//!
+//! To see the processes, make part 1 last (every login and command takes 20 s):
+//! `cargo run --bin 05-legacy-procs -- --variant processes --latency 20s --timeout 30`, and
+//! in another terminal `ps -f --ppid $(pgrep -x 05-legacy-procs)`: one child per device.
+//! They show as `/proc/self/exe`, the path procspawn starts this program again by.
 
 use std::collections::HashMap;
 use std::io::Write as _;
@@ -45,7 +51,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use shared::{Device, SshError, Tally};
+use shared::{Device, Report, SshError};
 
 #[derive(Debug, Parser)]
 #[command(about = "Lesson 5: a process per device, results sent back, and the pipe deadlock")]
@@ -93,16 +99,16 @@ fn main() -> ExitCode {
         return write_big_result();
     }
     let lab = args.lab.start().unwrap_or_else(|e| e.exit());
+    // One report for the whole run: a device that fails in both parts is one failed device.
+    let report = Report::new(&lab);
 
     let run = |variant| args.variant.is_empty() || args.variant.contains(&variant);
-    let mut tally = Tally::new();
     if run(Variant::Processes) {
-        tally = processes_show_ver(&lab.devices);
+        processes_show_ver(&lab.devices, &report);
         println!();
     }
     if run(Variant::Queue) {
-        // Both parts talk to the same devices: the summary counts each device once.
-        tally = proc_w_queue(&lab.devices);
+        proc_w_queue(&lab.devices, &report);
         println!();
     }
     let deadlock = if run(Variant::Deadlock) {
@@ -112,7 +118,7 @@ fn main() -> ExitCode {
     };
     drop(lab);
 
-    let code = tally.exit_code();
+    let code = report.exit_code();
     match deadlock {
         Ok(()) => code,
         Err(e) => {
@@ -127,31 +133,44 @@ fn main() -> ExitCode {
 // ---------------------------------------------------------------------------------------
 
 /// The child's job in part 1. `a_device` arrived serialized over a socket; what it prints
-/// goes to the terminal the child inherited from the parent.
+/// goes to the stdout the child inherited from the parent.
 fn show_version(a_device: Device) -> Result<(), SshError> {
     let output = shared::show_version(&a_device)?;
-    // One `println!` is one write: the block lands whole even if another child prints at
-    // the same moment (for blocks of up to 4 KiB, what a pipe writes in one go).
-    println!("{HASHES}\n{output}\n{HASHES}");
+    // Nine processes share one stdout, and what they share it by is the `write` call to
+    // the kernel. `println!` would make several calls here (Rust's stdout passes text on
+    // at each newline it is handed), so the block is built first and written in one call.
+    // Into a pipe (`| cat`), one write of at most 4 KiB (PIPE_BUF) lands whole whatever
+    // the other children do; a bigger one may be cut, with another child's block in the
+    // middle, and other outputs (a terminal, a file) promise nothing. Hence part 2: there
+    // the parent alone prints.
+    let block = format!("{HASHES}\n{output}\n{HASHES}\n");
+    let _ = std::io::stdout().lock().write_all(block.as_bytes());
     Ok(())
 }
 
-fn processes_show_ver(devices: &[Device]) -> Tally {
+fn processes_show_ver(devices: &[Device], report: &Report) {
     println!("=== Part 1: one process per device, each prints its own output ===\n");
     let start_time = Instant::now();
 
     let mut procs = Vec::new();
     for a_device in devices {
-        let my_proc = procspawn::spawn(a_device.clone(), show_version);
+        let my_proc = if report.is_quiet() {
+            // Past 100 devices the blocks would bury the summary: the children get no
+            // stdout (by default a child shares its parent's).
+            procspawn::Builder::new()
+                .stdout(Stdio::null())
+                .spawn(a_device.clone(), show_version)
+        } else {
+            procspawn::spawn(a_device.clone(), show_version)
+        };
         procs.push((a_device.name.clone(), my_proc));
     }
 
     // Unlike `threading.enumerate()` there is nothing to skip: `procs` holds the children
     // and nothing else. `join()` waits for a child to finish and hands back its return value.
-    let mut tally = Tally::new();
     for (name, a_proc) in procs {
-        if let Err(e) = tally.count(&joined(&name, a_proc.join())) {
-            println!("Error: {e}");
+        if let Err(e) = report.count(&joined(&name, a_proc.join())) {
+            report.println(format_args!("Error: {e}"));
         }
     }
 
@@ -159,7 +178,6 @@ fn processes_show_ver(devices: &[Device]) -> Tally {
         "\nElapsed time: {}",
         shared::timedelta(start_time.elapsed())
     );
-    tally
 }
 
 // ---------------------------------------------------------------------------------------
@@ -175,7 +193,7 @@ fn show_version_queue(a_device: Device) -> Result<HashMap<String, String>, SshEr
     Ok(HashMap::from([(a_device.name, output)]))
 }
 
-fn proc_w_queue(devices: &[Device]) -> Tally {
+fn proc_w_queue(devices: &[Device], report: &Report) {
     println!("=== Part 2: the children return {{hostname: output}}, the parent prints ===\n");
     let start_time = Instant::now();
 
@@ -185,40 +203,53 @@ fn proc_w_queue(devices: &[Device]) -> Tally {
         procs.push((a_device.name.clone(), my_proc));
     }
 
-    // Join them all first, as the course does; each join hands over that child's result.
-    // (Python's queue yields results in the order the children finished; here they come
-    // in the order of the list, one per join.)
-    let mut results = Vec::new();
-    for (name, a_proc) in procs {
-        results.push(joined(&name, a_proc.join()));
+    // Python's children put their results on one queue as they finish, and the parent
+    // joins them all. procspawn has no shared queue: each child's result waits in its own
+    // handle. So the parent asks every child still running "done yet?" (`join_timeout`
+    // with no wait) and moves each result to `output_q` as it comes. When `procs` is empty,
+    // every child is joined and `output_q` holds the results in the order they finished.
+    let mut output_q = Vec::new();
+    loop {
+        procs.retain_mut(|(name, a_proc)| match a_proc.join_timeout(Duration::ZERO) {
+            Err(e) if e.is_timeout() => true,
+            result => {
+                output_q.push(joined(name, result));
+                false
+            }
+        });
+        if procs.is_empty() {
+            break;
+        }
+        thread::sleep(Duration::from_millis(5));
     }
 
-    let mut tally = Tally::new();
-    for result in &results {
-        match tally.count(result) {
+    for result in &output_q {
+        match report.count(result) {
             Ok(output_dict) => {
                 for (hostname, output) in output_dict {
-                    println!("{hostname}\n{HASHES}\n{output}\n{HASHES}\n");
+                    report.println(format_args!("{hostname}\n{HASHES}\n{output}\n{HASHES}\n"));
                 }
             }
-            Err(e) => println!("Error: {e}"),
+            Err(e) => report.println(format_args!("Error: {e}")),
         }
     }
 
     println!("Elapsed time: {}", shared::timedelta(start_time.elapsed()));
-    tally
 }
 
-/// What `join()` gave, as one `Result`: the worker's own error names its device; a child
-/// that died on its own (killed, crashed) gets a line with the device's name too.
+/// What `join()` gave, as one `Result`: the job's own error names its device; a child
+/// that died on its own (killed, crashed) is that device's failure too.
 fn joined<T>(
     device: &str,
     joined: Result<Result<T, SshError>, procspawn::SpawnError>,
-) -> Result<T, String> {
-    match joined {
-        Ok(result) => result.map_err(|e| e.to_string()),
-        Err(e) => Err(format!("{device}: its worker process failed: {e}")),
-    }
+) -> Result<T, SshError> {
+    joined.unwrap_or_else(|e| {
+        Err(SshError::CommandFailed {
+            device: device.to_string(),
+            command: "show version".to_string(),
+            message: format!("its process failed: {e}"),
+        })
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -283,7 +314,8 @@ fn proc_avoid_deadlock() -> Result<(), String> {
 
     // 3b. The fix: read while the child runs. `wait_with_output()` reads the pipe to its
     // end (the child exits once everything is written) and only then waits for the exit.
-    // The course's fix is the same idea: drain the queue while any child is alive.
+    // The course's fix is the same idea, and so is part 2's loop: take what the children
+    // send while any of them is still running.
     let start_time = Instant::now();
     let child = spawn_big_result_child()?;
     let output = child

@@ -5,11 +5,11 @@
 //! snapshots hold the children's output, which proves they ran.
 
 use std::process::{Command, Output};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use insta_cmd::assert_cmd_snapshot;
 use mock_device::{Fault, FleetConfig};
-use shared::testing::{TEST_SPEED_UP, TestLab, settings};
+use shared::testing::{FaultyLab, TEST_SPEED_UP, TestLab, Trouble, settings};
 
 fn lesson(lab: &TestLab, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_05-legacy-procs"));
@@ -58,20 +58,33 @@ fn parts(stdout: &str) -> (&str, &str) {
     stdout.split_at(start)
 }
 
-// Part 1's children print as they finish, and they start one after the other, a few
-// milliseconds apart: on a busy machine a late starter can overtake, so part 1's order is
-// checked by what must hold in any order, and the snapshots hold parts 2 and 3.
+// The children start one after the other, each a few milliseconds after the one before
+// (procspawn waits for a child to call back before it starts the next). Parts 1 and 2 print
+// in the order the children finish, so on a busy machine a late starter could overtake a
+// device that answers slightly sooner. Part 1 is checked by what must hold in any order;
+// parts 2 and 3 are snapshotted on the course lab at its own speed, whose devices finish
+// at least 0.18 s apart: far more than the start-up stagger of nine children.
+
+/// The course lab at the speed students see (not the faster test lab), optionally with a
+/// fault.
+fn course_lab_full_speed(fault: Option<(&str, Fault)>) -> TestLab {
+    let config = FleetConfig::course_lab();
+    TestLab::start(match fault {
+        Some((device, fault)) => config.with_fault(device, fault).expect("a course device"),
+        None => config,
+    })
+}
 
 #[test]
 fn parts_2_and_3() {
-    let lab = TestLab::course();
+    let lab = course_lab_full_speed(None);
     let _guard = settings().bind_to_scope();
     assert_cmd_snapshot!(lesson(&lab, &["--variant", "queue,deadlock"]));
 }
 
 #[test]
 fn a_failing_device_prints_one_line_and_the_others_complete() {
-    let lab = TestLab::course_with_fault("srx2", Fault::Refuse);
+    let lab = course_lab_full_speed(Some(("srx2", Fault::Refuse)));
     let _guard = settings().bind_to_scope();
     assert_cmd_snapshot!(lesson(&lab, &["--variant", "queue"]));
 
@@ -113,5 +126,72 @@ fn a_process_per_device_takes_well_under_the_serial_time() {
         elapsed[0] < serial.mul_f64(0.5),
         "one process per device took {:?}, the serial logins alone {serial:?}",
         elapsed[0]
+    );
+}
+
+#[test]
+fn faults_at_scale_name_each_failed_device_once_and_end_with_a_summary() {
+    let lab = FaultyLab::start(120);
+    let devices = shared::load_inventory(lab.inventory()).expect("the inventory reads");
+    let timeout = 2.0;
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_05-legacy-procs"))
+        .arg("--inventory")
+        .arg(lab.inventory())
+        .args(["--timeout", &timeout.to_string(), "--variant", "processes"])
+        .output()
+        .expect("the lesson runs");
+    let took = started.elapsed();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+
+    // `show version` is a command: a device that drops the connection during it fails too.
+    let mut expected = lab.expected_failures(true);
+    expected.sort_unstable();
+    let mut named: Vec<&str> = stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("Error: "))
+        .filter_map(|error| error.split(':').next())
+        .collect();
+    named.sort_unstable();
+    assert_eq!(
+        named, expected,
+        "one Error line per failed device\n{stdout}"
+    );
+    // Quiet: the children printed nothing; the parent its header, the failures, the time.
+    assert!(
+        stdout.lines().all(|line| line.is_empty()
+            || line.starts_with("=== Part 1")
+            || line.starts_with("Error: ")
+            || line.starts_with("Elapsed time: ")),
+        "{stdout}"
+    );
+    for device in devices
+        .iter()
+        .filter(|d| !expected.contains(&d.name.as_str()))
+    {
+        assert!(
+            !stdout.contains(&device.name),
+            "{} in\n{stdout}",
+            device.name
+        );
+    }
+    let k = expected.len();
+    assert_eq!(
+        stderr.lines().last(),
+        Some(format!("{} ok, {k} failed", devices.len() - k).as_str()),
+        "{stderr}"
+    );
+    // A hanging device costs its timeout, not more: generous bound, three times their sum.
+    let hanging = lab
+        .troubled()
+        .iter()
+        .filter(|(_, trouble)| *trouble == Trouble::Hang)
+        .count();
+    let bound = Duration::from_secs_f64(timeout * hanging as f64 * 3.0);
+    assert!(
+        hanging > 0 && took < bound,
+        "took {took:?}, bound {bound:?}"
     );
 }
