@@ -5,11 +5,11 @@
 //! Every `Result:` in the snapshots came back from a worker process.
 
 use std::process::{Command, Output};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use insta_cmd::assert_cmd_snapshot;
-use mock_device::{Fault, FleetConfig};
-use shared::testing::{TEST_SPEED_UP, TestLab, settings};
+use mock_device::{Fault, FleetConfig, Platform};
+use shared::testing::{FaultyLab, TEST_SPEED_UP, TestLab, Trouble, settings};
 
 fn lesson(lab: &TestLab, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_09-process-pool"));
@@ -121,5 +121,105 @@ fn a_pool_of_four_processes_takes_well_under_the_serial_time() {
         elapsed[8] < serial.mul_f64(0.5),
         "4 processes took {:?}, the serial logins alone {serial:?}",
         elapsed[8]
+    );
+}
+
+/// procspawn keeps a finished worker busy until its result is taken. A slow first device
+/// and six fast ones on two workers: if `wait` and `map` took the results in list order,
+/// the fast devices' worker would sit on its first result until the slow device answered
+/// (then 2 s + 3 x 0.25 s). They take every result as soon as it is ready, so the fast
+/// devices are all done by the time the slow one is (2 s).
+#[test]
+fn wait_and_map_keep_every_worker_busy() {
+    let slow = Duration::from_secs(2);
+    let fast = Duration::from_millis(250);
+    let mut config = FleetConfig::generated(7, &[Platform::CiscoIos], fast);
+    config.devices[0].login_delay = slow;
+    let lab = TestLab::start(config);
+    let stdout =
+        String::from_utf8_lossy(&run(&lab, &["--variant", "wait,map", "--workers", "2"]).stdout)
+            .into_owned();
+
+    let in_list_order = slow + fast * 3;
+    let bound = slow + (in_list_order - slow) / 2;
+    let wait: Vec<Duration> = stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("Elapsed time: 0:00:"))
+        .map(|seconds| Duration::from_secs_f64(seconds.parse().expect("seconds")))
+        .collect();
+    let map = elapsed_lines(&stdout);
+    assert_eq!((wait.len(), map.len()), (1, 7), "{stdout}");
+    for took in [wait[0], map[6]] {
+        assert!(
+            took < bound,
+            "took {took:?}: more than the slow device ({slow:?}) by half of what results \
+             taken in list order would cost ({in_list_order:?})\n{stdout}"
+        );
+    }
+}
+
+#[test]
+fn faults_at_scale_name_each_failed_device_once_and_end_with_a_summary() {
+    let lab = FaultyLab::start(120);
+    let devices = shared::load_inventory(lab.inventory()).expect("the inventory reads");
+    let timeout = 2.0;
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO_BIN_EXE_09-process-pool"))
+        .arg("--inventory")
+        .arg(lab.inventory())
+        .args(["--timeout", &timeout.to_string(), "--variant", "map"])
+        .output()
+        .expect("the lesson runs");
+    let took = started.elapsed();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+
+    // `ssh_conn` only reads the prompt: a device that drops during a command does not fail.
+    let mut expected = lab.expected_failures(false);
+    expected.sort_unstable();
+    let mut named: Vec<&str> = stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("Error: "))
+        .filter_map(|error| error.split(':').next())
+        .collect();
+    named.sort_unstable();
+    assert_eq!(
+        named, expected,
+        "one Error line per failed device\n{stdout}"
+    );
+    // Quiet: the header and the failures, no `Result:` and no elapsed time per device.
+    assert!(
+        stdout
+            .lines()
+            .all(|line| line.starts_with("== pool.map(") || line.starts_with("Error: ")),
+        "{stdout}"
+    );
+    for device in devices
+        .iter()
+        .filter(|d| !expected.contains(&d.name.as_str()))
+    {
+        assert!(
+            !stdout.contains(&device.name),
+            "{} in\n{stdout}",
+            device.name
+        );
+    }
+    let k = expected.len();
+    assert_eq!(
+        stderr.lines().last(),
+        Some(format!("{} ok, {k} failed", devices.len() - k).as_str()),
+        "{stderr}"
+    );
+    // A hanging device costs its timeout, not more: generous bound, three times their sum.
+    let hanging = lab
+        .troubled()
+        .iter()
+        .filter(|(_, trouble)| *trouble == Trouble::Hang)
+        .count();
+    let bound = Duration::from_secs_f64(timeout * hanging as f64 * 3.0);
+    assert!(
+        hanging > 0 && took < bound,
+        "took {took:?}, bound {bound:?}"
     );
 }
