@@ -1779,7 +1779,6 @@ fn main() -> Result<()> {
     let config = Config::from_env(&root, &target)?;
     nix::sys::prctl::set_child_subreaper(true).context("cannot become a child subreaper")?;
 
-    let load_before = loadavg();
     build(&root)?;
     // Copies: another build in the same target directory during the benchmark (other
     // people's work) must not change the binaries half-way.
@@ -1797,6 +1796,8 @@ fn main() -> Result<()> {
         ticks: clock_ticks(),
     };
     let machine = machine();
+    // After the build, which loads the machine itself.
+    let load_before = loadavg();
     println!(
         "{} cores, {}, {}; load average {load_before}; N {:?}, latencies {:?}{}",
         machine.cores,
