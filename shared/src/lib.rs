@@ -10,7 +10,6 @@ pub mod ssh;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-use std::process::ExitCode;
 use std::time::Duration;
 
 pub use inventory::{Device, DeviceType, load_inventory};
@@ -81,43 +80,6 @@ pub fn timedelta(elapsed: Duration) -> String {
     }
 }
 
-/// Counts how many devices succeeded and failed, for the run's last line and exit code.
-#[derive(Debug, Default)]
-pub struct Tally {
-    ok: usize,
-    failed: usize,
-}
-
-impl Tally {
-    pub fn new() -> Self {
-        Tally::default()
-    }
-
-    /// Counts one device's result and hands it back.
-    pub fn count<'a, T, E>(&mut self, result: &'a Result<T, E>) -> &'a Result<T, E> {
-        match result {
-            Ok(_) => self.ok += 1,
-            Err(_) => self.failed += 1,
-        }
-        result
-    }
-
-    pub fn failed(&self) -> usize {
-        self.failed
-    }
-
-    /// Success when every device answered; otherwise prints `7 ok, 2 failed` on stderr
-    /// and gives a failing exit code, so scripts and CI notice.
-    pub fn exit_code(&self) -> ExitCode {
-        if self.failed == 0 {
-            ExitCode::SUCCESS
-        } else {
-            eprintln!("{} ok, {} failed", self.ok, self.failed);
-            ExitCode::FAILURE
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,15 +96,5 @@ mod tests {
             "0:01:05.000001"
         );
         assert_eq!(timedelta(Duration::from_nanos(999)), "0:00:00");
-    }
-
-    #[test]
-    fn tally_counts_and_fails_when_any_device_failed() {
-        let mut tally = Tally::new();
-        tally.count(&Ok::<(), ()>(()));
-        assert_eq!(tally.exit_code(), ExitCode::SUCCESS);
-        tally.count(&Err::<(), ()>(()));
-        assert_eq!(tally.failed(), 1);
-        assert_eq!(tally.exit_code(), ExitCode::FAILURE);
     }
 }
