@@ -10,7 +10,7 @@
 //! --command-delay 0s --inventory-out FILE` as a process of its own, runs each strategy's
 //! lesson binary against that inventory several times, and writes the medians to
 //! `BENCHMARKS.md` and a plot of wall time against N to `BENCHMARKS.svg`, both at the root
-//! of the repository. The full run takes about 15 minutes on 2 cores.
+//! of the repository. The full run takes about 12 minutes on 2 cores.
 //!
 //! For trying it out (results go under `target/strategies-*/`, never over the committed
 //! files):
@@ -1135,9 +1135,11 @@ fn markdown(r: &Report) -> String {
     );
     let _ = writeln!(
         w,
-        "- **Release builds** of the lessons, each started as `target/release/LESSON ARGS \
-         --inventory FILE [--workers W]`; stdout and stderr go to a file. Every run must \
-         exit 0 (every device answered); a failed run is listed and left out of the medians."
+        "- **Release builds** of the lessons (copied aside right after the build, so that \
+         another build during the benchmark cannot swap them), each started as \
+         `LESSON ARGS --inventory FILE [--workers W]`; stdout and stderr go to a file. Every \
+         run must exit 0 (every device answered); a failed run is listed and left out of the \
+         medians."
     );
     let _ = writeln!(
         w,
@@ -1291,6 +1293,30 @@ fn markdown(r: &Report) -> String {
             );
         }
         let _ = writeln!(w);
+    }
+    let busy: Vec<String> = r
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let others = row.med(|m| m.others)?;
+            (others > 0.25).then(|| {
+                format!(
+                    "{} at {} devices, latency {} ({:.0} %)",
+                    row.job.strategy().name,
+                    row.job.n,
+                    fmt_latency(row.job.latency),
+                    others * 100.0
+                )
+            })
+        })
+        .collect();
+    if !busy.is_empty() {
+        let _ = writeln!(
+            w,
+            "Measured while other programs used more than a quarter of the machine (the \
+             `others` column), so slower than on a quiet machine: {}.\n",
+            busy.join("; ")
+        );
     }
     let stragglers: usize = r
         .rows
@@ -1583,6 +1609,7 @@ const COLORS: [(u8, u8, u8); 7] = [
 
 fn plot(path: &Path, config: &Config, rows: &[Row]) -> Result<()> {
     use plotters::prelude::*;
+    use plotters::style::text_anchor::{HPos, Pos, VPos};
 
     let panels = config.latencies.len().max(1);
     let root = SVGBackend::new(path, (560 * panels as u32, 560)).into_drawing_area();
@@ -1601,7 +1628,10 @@ fn plot(path: &Path, config: &Config, rows: &[Row]) -> Result<()> {
         let walls: Vec<f64> = rows
             .iter()
             .filter(|r| r.job.latency == latency)
-            .filter_map(Row::wall)
+            .filter_map(|r| match r.skipped {
+                Some(_) => Some(r.job.ideal().as_secs_f64()),
+                None => r.wall(),
+            })
             .collect();
         // Whole decades, so every power of ten on the axis has a label.
         let (lo, hi) = if walls.is_empty() {
@@ -1610,8 +1640,9 @@ fn plot(path: &Path, config: &Config, rows: &[Row]) -> Result<()> {
             let lo = walls.iter().copied().fold(f64::INFINITY, f64::min);
             let hi = walls.iter().copied().fold(0.0, f64::max);
             (
-                10f64.powf((lo / 1.2).log10().floor()),
-                10f64.powf((hi * 1.2).log10().ceil()),
+                // A hair below the decade, or rounding hides its label.
+                10f64.powf((lo / 1.2).log10().floor()) * 0.999,
+                10f64.powf((hi * 1.2).log10().ceil()) * 1.001,
             )
         };
         let caption = if latency.is_zero() {
@@ -1686,6 +1717,36 @@ fn plot(path: &Path, config: &Config, rows: &[Row]) -> Result<()> {
             chart
                 .draw_series(points.iter().map(|&p| Circle::new(p, 3, color.filled())))
                 .map_err(|e| anyhow!("{e}"))?;
+            // A row not run (serial, 1000 devices at 1 s): its ideal, hollow, dashed.
+            for row in rows
+                .iter()
+                .filter(|r| r.job.latency == latency && r.job.strategy == i && r.skipped.is_some())
+            {
+                let at = (row.job.n as f64, row.job.ideal().as_secs_f64());
+                if let Some(&last) = points.last() {
+                    chart
+                        .draw_series(DashedLineSeries::new(
+                            vec![last, at],
+                            6,
+                            4,
+                            color.stroke_width(1),
+                        ))
+                        .map_err(|e| anyhow!("{e}"))?;
+                }
+                chart
+                    .draw_series(std::iter::once(Circle::new(at, 4, color.stroke_width(2))))
+                    .map_err(|e| anyhow!("{e}"))?;
+                let style = TextStyle::from(("sans-serif", 14).into_font())
+                    .color(&color)
+                    .pos(Pos::new(HPos::Right, VPos::Center));
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        format!("{}: not run, ideal {:.0} s", s.name, at.1),
+                        (at.0 / 1.15, at.1),
+                        style,
+                    )))
+                    .map_err(|e| anyhow!("{e}"))?;
+            }
         }
         chart
             .configure_series_labels()
