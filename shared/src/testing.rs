@@ -145,6 +145,73 @@ impl FaultyLab {
         &self.troubled
     }
 
+    /// Runs a lesson binary over this lab (quiet, since it has more than 100 devices) with
+    /// `--inventory`, `--timeout 2` and `args`, checks what every lesson owes at scale, and
+    /// returns its stdout for the lesson's own checks:
+    /// - exit status 1, and stderr ending in `<ok> ok, <failed> failed`, counted in devices;
+    /// - exactly one `Error: <device>: ...` line per failing device, and no healthy device
+    ///   named anywhere in stdout (no per-device output in a quiet run);
+    /// - done in bounded time: under three times the hanging devices' timeouts.
+    ///
+    /// `runs_show_commands` says whether the lesson runs a `show` command (see
+    /// [`FaultyLab::expected_failures`]).
+    pub fn check_lesson(&self, binary: &str, args: &[&str], runs_show_commands: bool) -> String {
+        const TIMEOUT: f64 = 2.0;
+        let devices = crate::load_inventory(self.inventory()).expect("the inventory reads");
+        let started = std::time::Instant::now();
+        let output = std::process::Command::new(binary)
+            .arg("--inventory")
+            .arg(self.inventory())
+            .args(["--timeout", &TIMEOUT.to_string()])
+            .args(args)
+            .output()
+            .expect("the lesson runs");
+        let took = started.elapsed();
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+
+        let mut expected = self.expected_failures(runs_show_commands);
+        expected.sort_unstable();
+        let mut named: Vec<&str> = stdout
+            .lines()
+            .filter_map(|line| line.strip_prefix("Error: "))
+            .filter_map(|error| error.split(':').next())
+            .collect();
+        named.sort_unstable();
+        assert_eq!(
+            named, expected,
+            "one Error line per failed device\n{stdout}"
+        );
+        for device in devices
+            .iter()
+            .filter(|d| !expected.contains(&d.name.as_str()))
+        {
+            assert!(
+                !stdout.contains(&device.name),
+                "{} in\n{stdout}",
+                device.name
+            );
+        }
+        let failed = expected.len();
+        assert_eq!(
+            stderr.lines().last(),
+            Some(format!("{} ok, {failed} failed", devices.len() - failed).as_str()),
+            "{stderr}"
+        );
+        let hanging = self
+            .troubled
+            .iter()
+            .filter(|(_, trouble)| *trouble == Trouble::Hang)
+            .count();
+        let bound = Duration::from_secs_f64(TIMEOUT * hanging as f64 * 3.0);
+        assert!(
+            hanging > 0 && took < bound,
+            "took {took:?}, bound {bound:?}"
+        );
+        stdout
+    }
+
     /// The devices a lesson must report as failed: all troubled ones, but for `drop`
     /// devices only when the lesson runs a `show` command.
     pub fn expected_failures(&self, runs_show_commands: bool) -> Vec<&str> {
