@@ -1,13 +1,13 @@
 //! Runs the lesson binary against a test lab it starts itself.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use insta_cmd::assert_cmd_snapshot;
 use mock_device::{Fault, FleetConfig};
-use shared::testing::{FaultyLab, TEST_SPEED_UP, TestLab, Trouble, settings};
+use shared::testing::{FaultyLab, TEST_SPEED_UP, TestLab, settings};
 
 /// The lesson measures CPU-bound work: two runs at once would slow each other down and
 /// spoil the measurements, so the tests run the lesson one at a time.
@@ -157,58 +157,14 @@ fn a_failing_device_prints_one_line_and_the_others_complete() {
 fn the_channel_at_scale_names_each_failed_device_once_and_nothing_else() {
     let _one = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let faulty = FaultyLab::start(120);
-    let timeout = 2.0;
-    let start = Instant::now();
-    let output = lesson_on(faulty.inventory())
-        .args(["--section", "5", "--timeout", &timeout.to_string()])
-        .output()
-        .expect("the lesson runs");
-    let took = start.elapsed();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{output:?}");
-
     // One `Error: <device>: <reason>` line per failed device, and no other device named:
     // past 100 devices the run is quiet, and healthy devices print nothing. `ssh_conn`
     // reads only the prompt, so a device that drops `show` commands answers it.
-    let expected: BTreeSet<&str> = faulty.expected_failures(false).into_iter().collect();
-    let errors: Vec<&str> = stdout
-        .lines()
-        .filter_map(|line| line.strip_prefix("Error: "))
-        .filter_map(|error| error.split_once(": ").map(|(device, _)| device))
-        .collect();
-    assert_eq!(errors.len(), expected.len(), "{stdout}");
-    assert_eq!(errors.into_iter().collect::<BTreeSet<_>>(), expected);
-    let devices = shared::load_inventory(faulty.inventory()).expect("the inventory reads");
-    for device in devices
-        .iter()
-        .filter(|d| !expected.contains(d.name.as_str()))
-    {
-        assert!(
-            !stdout.contains(&device.name),
-            "{} in:\n{stdout}",
-            device.name
-        );
-    }
+    let stdout = faulty.check_lesson(env!("CARGO_BIN_EXE_02-threads"), &["--section", "5"], false);
     assert!(
         stdout.contains("120 results received for 120 devices"),
         "{stdout}"
     );
-
-    let k = expected.len();
-    assert_eq!(
-        stderr.lines().last(),
-        Some(format!("{} ok, {k} failed", devices.len() - k).as_str()),
-        "{stderr}"
-    );
-    // A hanging device costs the timeout, no more.
-    let hanging = faulty
-        .troubled()
-        .iter()
-        .filter(|(_, trouble)| *trouble == Trouble::Hang)
-        .count();
-    let bound = Duration::from_secs_f64(timeout * 3.0 * hanging as f64);
-    assert!(took < bound, "took {took:?}, bound {bound:?}");
 }
 
 /// A control experiment for the parallel speed-up: does this machine run two threads at the
