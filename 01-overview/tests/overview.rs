@@ -2,7 +2,6 @@
 
 use std::process::Command;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use insta_cmd::assert_cmd_snapshot;
 use mock_device::{Fault, FleetConfig};
@@ -91,7 +90,7 @@ fn serial_baseline_then_concurrency_and_parallelism_measured() {
         }
         if attempts == 3 {
             assert!(
-                !machine_runs_two_threads_at_once(),
+                !shared::testing::machine_runs_two_threads_at_once(),
                 "one thread {one_thread} s; split over {cpus} threads: on one CPU \
                  {split_one_cpu} s, on all CPUs {split_all_cpus} s"
             );
@@ -131,30 +130,4 @@ fn part_serial_at_scale_names_each_failed_device_once_and_nothing_else() {
     );
     assert!(!stdout.contains("-----"), "a device's output in:\n{stdout}");
     assert!(stdout.contains("Finished in"), "{stdout}");
-}
-
-/// A control experiment for the parallel speed-up: does this machine run two threads at the
-/// same time right now, or do other programs keep its CPUs busy? Two threads with the same
-/// fixed work as one must finish in well under twice its time.
-fn machine_runs_two_threads_at_once() -> bool {
-    fn spin(rounds: u64) -> u64 {
-        (0..rounds).fold(0, |sum, i| std::hint::black_box(sum ^ i.wrapping_mul(31)))
-    }
-    let start = Instant::now();
-    let mut rounds = 0;
-    while start.elapsed() < Duration::from_millis(50) {
-        spin(10_000);
-        rounds += 10_000;
-    }
-    (0..3).any(|_| {
-        let start = Instant::now();
-        spin(rounds);
-        let one = start.elapsed();
-        let start = Instant::now();
-        std::thread::scope(|scope| {
-            scope.spawn(|| spin(rounds));
-            scope.spawn(|| spin(rounds));
-        });
-        start.elapsed() < one.mul_f64(1.5)
-    })
 }

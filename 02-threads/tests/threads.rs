@@ -3,7 +3,6 @@
 use std::collections::HashSet;
 use std::process::Command;
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use insta_cmd::assert_cmd_snapshot;
 use mock_device::{Fault, FleetConfig};
@@ -133,7 +132,7 @@ fn every_section_shows_what_it_claims() {
         }
         if attempts == 3 {
             assert!(
-                !machine_runs_two_threads_at_once(),
+                !shared::testing::machine_runs_two_threads_at_once(),
                 "one thread {one_thread} s, split over {cpus} threads {split} s"
             );
             eprintln!("parallel speed-up not checked: other programs keep the CPUs busy");
@@ -165,30 +164,4 @@ fn the_channel_at_scale_names_each_failed_device_once_and_nothing_else() {
         stdout.contains("120 results received for 120 devices"),
         "{stdout}"
     );
-}
-
-/// A control experiment for the parallel speed-up: does this machine run two threads at the
-/// same time right now, or do other programs keep its CPUs busy? Two threads with the same
-/// fixed work as one must finish in well under twice its time.
-fn machine_runs_two_threads_at_once() -> bool {
-    fn spin(rounds: u64) -> u64 {
-        (0..rounds).fold(0, |sum, i| std::hint::black_box(sum ^ i.wrapping_mul(31)))
-    }
-    let start = Instant::now();
-    let mut rounds = 0;
-    while start.elapsed() < Duration::from_millis(50) {
-        spin(10_000);
-        rounds += 10_000;
-    }
-    (0..3).any(|_| {
-        let start = Instant::now();
-        spin(rounds);
-        let one = start.elapsed();
-        let start = Instant::now();
-        std::thread::scope(|scope| {
-            scope.spawn(|| spin(rounds));
-            scope.spawn(|| spin(rounds));
-        });
-        start.elapsed() < one.mul_f64(1.5)
-    })
 }

@@ -223,6 +223,32 @@ impl FaultyLab {
     }
 }
 
+/// A control experiment for the parallel speed-up: does this machine run two threads at the
+/// same time right now, or do other programs keep its CPUs busy? Two threads with the same
+/// fixed work as one must finish in well under twice its time.
+pub fn machine_runs_two_threads_at_once() -> bool {
+    fn spin(rounds: u64) -> u64 {
+        (0..rounds).fold(0, |sum, i| std::hint::black_box(sum ^ i.wrapping_mul(31)))
+    }
+    let start = std::time::Instant::now();
+    let mut rounds = 0;
+    while start.elapsed() < Duration::from_millis(50) {
+        spin(10_000);
+        rounds += 10_000;
+    }
+    (0..3).any(|_| {
+        let start = std::time::Instant::now();
+        spin(rounds);
+        let one = start.elapsed();
+        let start = std::time::Instant::now();
+        std::thread::scope(|scope| {
+            scope.spawn(|| spin(rounds));
+            scope.spawn(|| spin(rounds));
+        });
+        start.elapsed() < one.mul_f64(1.5)
+    })
+}
+
 /// insta settings that blank out what changes from run to run: elapsed times, seconds
 /// figures, ports and pids. Use as `let _guard = settings().bind_to_scope();`.
 pub fn settings() -> insta::Settings {
