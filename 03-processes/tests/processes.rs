@@ -1,7 +1,6 @@
 //! Runs the lesson binary against a test lab it starts itself.
 
 use std::process::Command;
-use std::time::Duration;
 
 use insta_cmd::assert_cmd_snapshot;
 use mock_device::{Fault, FleetConfig};
@@ -23,15 +22,6 @@ fn filters() -> insta::Settings {
     settings.add_filter(r" +\[SECONDS\] ms\b", " [SECONDS] ms");
     settings.add_filter(r"about \d+x", "about [N]x");
     settings
-}
-
-/// `Elapsed time: 0:00:01.234567` -> 1.234567 s.
-fn parse_elapsed(line: &str) -> Option<Duration> {
-    let mut parts = line.strip_prefix("Elapsed time: ")?.split(':');
-    let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
-    let seconds =
-        h.parse::<f64>().ok()? * 3600.0 + m.parse::<f64>().ok()? * 60.0 + s.parse::<f64>().ok()?;
-    Some(Duration::from_secs_f64(seconds))
 }
 
 #[test]
@@ -73,9 +63,9 @@ fn workers_have_their_own_pids_and_memory_and_run_in_parallel() {
     assert!(stdout.contains("is still 0."), "{stdout}");
 
     // All nine workers at once take well under the logins one after another.
-    let elapsed = stdout
-        .lines()
-        .find_map(parse_elapsed)
+    let elapsed = shared::testing::elapsed_times(&stdout)
+        .first()
+        .copied()
         .unwrap_or_else(|| panic!("no elapsed time in:\n{stdout}"));
     let serial =
         TestLab::serial_login_time(&FleetConfig::course_lab().scale_latency(1.0 / TEST_SPEED_UP));

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 use std::process::{Command, Output};
-use std::time::Duration;
 
 use insta_cmd::assert_cmd_snapshot;
 use mock_device::{Fault, FleetConfig};
@@ -30,15 +29,6 @@ fn device_names(lab: &TestLab) -> Vec<String> {
         .devices()
         .iter()
         .map(|d| d.name.clone())
-        .collect()
-}
-
-/// `Elapsed time: 0:00:01.234567` -> 1.234567 s, for every such line.
-fn elapsed_times(stdout: &str) -> Vec<Duration> {
-    stdout
-        .lines()
-        .filter_map(|line| line.strip_prefix("Elapsed time: 0:00:"))
-        .map(|seconds| Duration::from_secs_f64(seconds.parse().expect("seconds")))
         .collect()
 }
 
@@ -130,7 +120,7 @@ fn a_thread_per_device_takes_well_under_the_serial_time() {
     let lab = TestLab::course();
     let output = run(&lab, &[]);
     assert!(output.status.success(), "{output:?}");
-    let elapsed = elapsed_times(&String::from_utf8_lossy(&output.stdout));
+    let elapsed = shared::testing::elapsed_times(&String::from_utf8_lossy(&output.stdout));
     assert_eq!(elapsed.len(), 2, "one elapsed time per phase");
 
     let serial =

@@ -5,7 +5,6 @@
 //! snapshots hold the children's output, which proves they ran.
 
 use std::process::{Command, Output};
-use std::time::Duration;
 
 use insta_cmd::assert_cmd_snapshot;
 use mock_device::{Fault, FleetConfig};
@@ -19,15 +18,6 @@ fn lesson(lab: &TestLab, args: &[&str]) -> Command {
 
 fn run(lab: &TestLab, args: &[&str]) -> Output {
     lesson(lab, args).output().expect("the lesson runs")
-}
-
-/// `Elapsed time: 0:00:01.234567` -> 1.234567 s, for every such line.
-fn elapsed_times(stdout: &str) -> Vec<Duration> {
-    stdout
-        .lines()
-        .filter_map(|line| line.strip_prefix("Elapsed time: 0:00:"))
-        .map(|seconds| Duration::from_secs_f64(seconds.parse().expect("seconds")))
-        .collect()
 }
 
 const HASHES: &str =
@@ -117,7 +107,7 @@ fn a_process_per_device_takes_well_under_the_serial_time() {
     let lab = TestLab::course();
     let output = run(&lab, &["--variant", "processes"]);
     assert!(output.status.success(), "{output:?}");
-    let elapsed = elapsed_times(&String::from_utf8_lossy(&output.stdout));
+    let elapsed = shared::testing::elapsed_times(&String::from_utf8_lossy(&output.stdout));
     assert_eq!(elapsed.len(), 1);
 
     let serial =

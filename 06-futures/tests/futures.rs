@@ -13,15 +13,6 @@ fn lesson(lab: &TestLab) -> Command {
     command
 }
 
-/// `Elapsed time: 0:00:01.234567` -> 1.234567 s.
-fn parse_elapsed(line: &str) -> Option<Duration> {
-    let mut parts = line.strip_prefix("Elapsed time: ")?.split(':');
-    let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
-    let seconds =
-        h.parse::<f64>().ok()? * 3600.0 + m.parse::<f64>().ok()? * 60.0 + s.parse::<f64>().ok()?;
-    Some(Duration::from_secs_f64(seconds))
-}
-
 #[test]
 fn one_future_then_wait_for_all() {
     let lab = TestLab::course();
@@ -42,7 +33,7 @@ fn four_workers_wait_for_nine_devices_in_well_under_the_serial_time() {
     let output = lesson(&lab).output().expect("the lesson runs");
     assert!(output.status.success(), "{output:?}");
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let elapsed: Vec<Duration> = stdout.lines().filter_map(parse_elapsed).collect();
+    let elapsed: Vec<Duration> = shared::testing::elapsed_times(&stdout);
     assert_eq!(elapsed.len(), 2, "{stdout}");
 
     let config = FleetConfig::course_lab().scale_latency(1.0 / TEST_SPEED_UP);

@@ -20,15 +20,6 @@ fn run(lab: &TestLab) -> Output {
     output
 }
 
-/// `0:00:01.234567` -> 1.234567 s.
-fn parse_timedelta(text: &str) -> Option<Duration> {
-    let mut parts = text.trim().split(':');
-    let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
-    let seconds =
-        h.parse::<f64>().ok()? * 3600.0 + m.parse::<f64>().ok()? * 60.0 + s.parse::<f64>().ok()?;
-    Some(Duration::from_secs_f64(seconds))
-}
-
 /// `cisco3#` -> `cisco3`, `pyclass@srx2>` -> `srx2`.
 fn device_of(prompt: &str) -> &str {
     let prompt = prompt.trim().trim_end_matches(['#', '>']);
@@ -99,7 +90,10 @@ fn four_workers_take_well_under_the_serial_time() {
     let lab = TestLab::course();
     let output = run(&lab);
     let stdout = String::from_utf8_lossy(&output.stdout);
-    let elapsed: Vec<Duration> = stdout.lines().filter_map(parse_timedelta).collect();
+    let elapsed: Vec<Duration> = stdout
+        .lines()
+        .filter_map(shared::testing::parse_timedelta)
+        .collect();
     assert_eq!(elapsed.len(), 9, "{stdout}");
     assert!(
         elapsed.is_sorted(),

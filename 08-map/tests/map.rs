@@ -19,20 +19,15 @@ fn lesson(lab: &TestLab) -> Command {
     command
 }
 
-/// `0:00:01.234567` -> 1.234567 s.
-fn parse_timedelta(line: &str) -> Option<Duration> {
-    let mut parts = line.trim().split(':');
-    let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
-    let seconds =
-        h.parse::<f64>().ok()? * 3600.0 + m.parse::<f64>().ok()? * 60.0 + s.parse::<f64>().ok()?;
-    Some(Duration::from_secs_f64(seconds))
-}
-
 /// The elapsed times printed in each part (parts are separated by an empty line).
 fn elapsed_per_part(stdout: &str) -> Vec<Vec<Duration>> {
     stdout
         .split("\n\n")
-        .map(|part| part.lines().filter_map(parse_timedelta).collect())
+        .map(|part| {
+            part.lines()
+                .filter_map(shared::testing::parse_timedelta)
+                .collect()
+        })
         .collect()
 }
 

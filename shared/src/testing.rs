@@ -249,6 +249,24 @@ pub fn machine_runs_two_threads_at_once() -> bool {
     })
 }
 
+/// Reads back what [`crate::timedelta`] prints: `0:00:01.234567` is 1.234567 s.
+pub fn parse_timedelta(text: &str) -> Option<Duration> {
+    let mut parts = text.trim().split(':');
+    let (h, m, s) = (parts.next()?, parts.next()?, parts.next()?);
+    let seconds =
+        h.parse::<f64>().ok()? * 3600.0 + m.parse::<f64>().ok()? * 60.0 + s.parse::<f64>().ok()?;
+    Some(Duration::from_secs_f64(seconds))
+}
+
+/// Every `Elapsed time: 0:00:01.234567` line of a lesson's output, as durations.
+pub fn elapsed_times(stdout: &str) -> Vec<Duration> {
+    stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("Elapsed time: "))
+        .filter_map(parse_timedelta)
+        .collect()
+}
+
 /// insta settings that blank out what changes from run to run: elapsed times, seconds
 /// figures, ports and pids. Use as `let _guard = settings().bind_to_scope();`.
 pub fn settings() -> insta::Settings {
