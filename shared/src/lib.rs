@@ -5,17 +5,35 @@
 pub mod cpu;
 pub mod inventory;
 pub mod lab;
+pub mod parts;
 pub mod report;
 pub mod ssh;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub use inventory::{Device, DeviceType, load_inventory};
 pub use lab::{Lab, LabArgs, LabError};
+pub use parts::PartArgs;
 pub use report::Report;
 pub use ssh::{Connection, SshError, exec};
+
+/// The lecture examples' pool size: `max_threads = 4` (and `max_procs = 4`).
+pub const MAX_THREADS: usize = 4;
+/// The exercises' pool size: their `max_threads` is 5.
+pub const EXERCISE_MAX_THREADS: usize = 5;
+/// `ssh_procs_map2` runs a pool of 12 processes.
+pub const MAP2_MAX_PROCS: usize = 12;
+
+/// The line of 80 dashes the course prints around each device's output.
+pub const DASHES: &str =
+    "--------------------------------------------------------------------------------";
+/// The exercises' shorter line of 40 dashes.
+pub const SHORT_DASHES: &str = "----------------------------------------";
+/// The line of 80 hashes the legacy scripts print around each device's output.
+pub const HASHES: &str =
+    "################################################################################";
 
 /// The pool size of the lessons that have one. Flattened into their flags.
 #[derive(Debug, Clone, clap::Args)]
@@ -30,6 +48,28 @@ impl WorkerArgs {
     pub fn or(&self, default: usize) -> usize {
         self.workers.map_or(default, |n| n as usize)
     }
+}
+
+/// A part's title, `== pool.map(ssh_conn, device_list) ==`: printed in quiet runs too.
+pub fn print_header(title: &str) {
+    println!("== {title} ==");
+}
+
+/// The course's last line: `Elapsed time: 0:00:02.012345` since `start_time`.
+pub fn print_elapsed(start_time: Instant) {
+    println!("Elapsed time: {}", timedelta(start_time.elapsed()));
+}
+
+/// `ThreadPoolExecutor(max_threads)`: a rayon pool of `max_threads` threads, started now.
+/// A system that cannot start them ends the run with a one-line error (status 2).
+pub fn thread_pool(max_threads: usize) -> rayon::ThreadPool {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(max_threads)
+        .build()
+        .unwrap_or_else(|e| {
+            eprintln!("error: cannot start a pool of {max_threads} threads: {e}");
+            std::process::exit(2)
+        })
 }
 
 /// The course's `ssh_conn(device)`: connect, and return the prompt the device shows.

@@ -31,6 +31,9 @@ pub struct Report {
 
 #[derive(Debug, Default)]
 struct Counts {
+    /// Devices with at least one result that came back ok.
+    ok: BTreeSet<String>,
+    /// Devices with at least one result that came back an error.
     failed: BTreeSet<String>,
     /// The bar of the pass over the devices under way, if any.
     progress: Option<ProgressBar>,
@@ -74,13 +77,22 @@ impl Report {
         }
     }
 
-    /// Counts one device's result and hands it back. In a quiet run it also moves the
+    /// Counts one result of `device` and hands it back. In a quiet run it also moves the
     /// progress bar and prints a failure (once per device) so none goes unnoticed.
-    pub fn count<'a, T>(&self, result: &'a Result<T, SshError>) -> &'a Result<T, SshError> {
+    pub fn count<'a, T>(
+        &self,
+        device: &str,
+        result: &'a Result<T, SshError>,
+    ) -> &'a Result<T, SshError> {
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         let first_failure = match result {
-            Err(error) => counts.failed.insert(error.device().to_string()),
-            Ok(_) => false,
+            Err(_) => counts.failed.insert(device.to_string()),
+            Ok(_) => {
+                if !counts.ok.contains(device) {
+                    counts.ok.insert(device.to_string());
+                }
+                false
+            }
         };
         if !self.quiet {
             return result;
@@ -102,27 +114,54 @@ impl Report {
         result
     }
 
-    /// Success when every device answered. When any failed, or the run was quiet, it prints
-    /// `950 ok, 50 failed` on stderr (a device counts as failed if any of its results did);
-    /// a failure gives a failing exit code, so scripts and CI notice.
+    /// The course's result line: counts the result, then prints `Result: cisco3#` or
+    /// `Error: srx2: authentication failed ...` (a per-device line: held back in a quiet run,
+    /// where [`Report::count`] prints the failure instead).
+    pub fn print_result<T: Display>(&self, device: &str, result: &Result<T, SshError>) {
+        match self.count(device, result) {
+            Ok(value) => self.println(format!("Result: {value}")),
+            Err(error) => self.println(format!("Error: {error}")),
+        }
+    }
+
+    /// Prints `Elapsed time: 0:00:02.012345` since `start_time` in a quiet run only: for the
+    /// parts that print a growing elapsed time after every result, which a quiet run holds
+    /// back with the results.
+    pub fn elapsed_if_quiet(&self, start_time: std::time::Instant) {
+        if self.quiet {
+            crate::print_elapsed(start_time);
+        }
+    }
+
+    /// Success when every device the run contacted answered. It prints `950 ok, 50 failed`
+    /// on stderr when any failed, or when the run was quiet; a device counts as ok only when
+    /// a result of its came back ok and none failed, and a run that contacted no device
+    /// prints no summary. A failure gives a failing exit code, so scripts and CI notice.
     pub fn exit_code(&self) -> ExitCode {
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(bar) = counts.progress.take() {
             bar.finish_and_clear();
         }
-        let failed = counts.failed.len();
-        if failed > 0 || self.quiet {
-            eprintln!(
-                "{} ok, {} failed",
-                self.devices.saturating_sub(failed),
-                failed
-            );
+        if let Some(summary) = counts.summary().filter(|_| self.quiet || !counts.failed.is_empty())
+        {
+            eprintln!("{summary}");
         }
-        if failed == 0 {
+        if counts.failed.is_empty() {
             ExitCode::SUCCESS
         } else {
             ExitCode::FAILURE
         }
+    }
+}
+
+impl Counts {
+    /// `8 ok, 1 failed`, over the devices that gave a result; `None` when none did.
+    fn summary(&self) -> Option<String> {
+        if self.ok.is_empty() && self.failed.is_empty() {
+            return None;
+        }
+        let ok = self.ok.difference(&self.failed).count();
+        Some(format!("{ok} ok, {} failed", self.failed.len()))
     }
 }
 
@@ -137,16 +176,51 @@ mod tests {
         })
     }
 
+    fn summary(report: &Report) -> Option<String> {
+        report.counts.lock().unwrap().summary()
+    }
+
     #[test]
     fn a_device_that_fails_twice_counts_once() {
         let report = Report::for_devices(9, false);
         assert!(!report.is_quiet());
-        report.count(&Ok::<(), SshError>(()));
+        report.count("cisco3", &Ok::<(), SshError>(()));
         assert_eq!(report.exit_code(), ExitCode::SUCCESS);
-        report.count(&failure("srx2"));
-        report.count(&failure("srx2"));
-        assert_eq!(report.counts.lock().unwrap().failed.len(), 1);
+        report.count("srx2", &failure("srx2"));
+        report.count("srx2", &failure("srx2"));
+        assert_eq!(summary(&report).as_deref(), Some("1 ok, 1 failed"));
         assert_eq!(report.exit_code(), ExitCode::FAILURE);
+    }
+
+    /// `06-futures --part ssh_threads_simple --fault cisco3=auth-fail` contacts one device
+    /// of nine: the summary says one failed, and nothing of the eight it never tried.
+    #[test]
+    fn only_devices_that_gave_a_result_are_counted() {
+        let report = Report::for_devices(9, false);
+        report.count("cisco3", &failure("cisco3"));
+        assert_eq!(summary(&report).as_deref(), Some("0 ok, 1 failed"));
+        let report = Report::for_devices(9, false);
+        report.count("cisco3", &Ok::<(), SshError>(()));
+        report.count("cisco4", &Ok::<(), SshError>(()));
+        report.count("cisco3", &Ok::<(), SshError>(()));
+        assert_eq!(summary(&report).as_deref(), Some("2 ok, 0 failed"));
+    }
+
+    #[test]
+    fn a_device_ok_in_one_part_and_failed_in_another_is_failed() {
+        let report = Report::for_devices(9, false);
+        report.count("srx2", &Ok::<(), SshError>(()));
+        report.count("srx2", &failure("srx2"));
+        assert_eq!(summary(&report).as_deref(), Some("0 ok, 1 failed"));
+    }
+
+    /// `02-threads --devices 200 --part race_condition` contacts no device: no summary.
+    #[test]
+    fn a_run_that_contacted_no_device_has_no_summary() {
+        let report = Report::for_devices(200, false);
+        assert!(report.is_quiet());
+        assert_eq!(summary(&report), None);
+        assert_eq!(report.exit_code(), ExitCode::SUCCESS);
     }
 
     #[test]
@@ -155,9 +229,10 @@ mod tests {
         assert!(!Report::for_devices(QUIET_ABOVE + 1, true).is_quiet());
         assert!(!Report::for_devices(QUIET_ABOVE, false).is_quiet());
         let report = Report::for_devices(1000, false);
-        for _ in 0..2500 {
-            report.count(&Ok::<(), SshError>(()));
+        for i in 0..2500 {
+            report.count(&format!("d{}", i % 1000), &Ok::<(), SshError>(()));
         }
+        assert_eq!(summary(&report).as_deref(), Some("1000 ok, 0 failed"));
         assert_eq!(report.exit_code(), ExitCode::SUCCESS);
     }
 }

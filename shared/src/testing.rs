@@ -1,11 +1,24 @@
 //! Helpers for the lessons' integration tests (cargo feature `testing`).
 //!
 //! A test starts a [`TestLab`] (the course lab, faster, served from the test process),
-//! runs a lesson binary with `--inventory` pointing at it, and snapshots the output with
+//! runs a [`Lesson`] binary with `--inventory` pointing at it, and snapshots the output with
 //! [`settings`] in scope so timings, ports and pids do not make the snapshot change.
+//!
+//! ```ignore
+//! const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_07-as-completed"));
+//!
+//! /// The course lab, default flags: results in completion order.
+//! #[test]
+//! fn course_lab() {
+//!     let lab = TestLab::course();
+//!     let _guard = settings().bind_to_scope();
+//!     insta_cmd::assert_cmd_snapshot!(LESSON.command(&lab, &[]));
+//! }
+//! ```
 
 use std::io::Write as _;
 use std::path::Path;
+use std::process::{Command, Output};
 use std::time::Duration;
 
 use mock_device::{Fault, Fleet, FleetConfig, Platform};
@@ -13,9 +26,91 @@ use mock_device::{Fault, Fleet, FleetConfig, Platform};
 use crate::ssh::Connection;
 
 /// How much faster than the student's default the test lab runs. The course lab's
-/// completion gaps (>= 0.2 s in a pool of four) stay >= 0.1 s, wide enough to keep the
-/// completion order fixed on a busy two-core machine.
-pub const TEST_SPEED_UP: f64 = 2.0;
+/// completion gaps (>= 0.15 s in a pool of four or five, and with a thread per device) stay
+/// >= 0.1 s, wide enough to keep the completion order fixed on a busy two-core machine.
+pub const TEST_SPEED_UP: f64 = 1.5;
+
+/// A lesson binary under test: `Lesson::new(env!("CARGO_BIN_EXE_07-as-completed"))`.
+#[derive(Debug, Clone, Copy)]
+pub struct Lesson {
+    binary: &'static str,
+}
+
+impl Lesson {
+    pub const fn new(binary: &'static str) -> Lesson {
+        Lesson { binary }
+    }
+
+    /// The lesson over `lab` (`--inventory`), with `args`; for `assert_cmd_snapshot!`.
+    pub fn command(&self, lab: &TestLab, args: &[&str]) -> Command {
+        let mut command = Command::new(self.binary);
+        command.arg("--inventory").arg(lab.inventory()).args(args);
+        command
+    }
+
+    /// Runs the lesson over `lab` with `args`, whatever its exit status.
+    pub fn output(&self, lab: &TestLab, args: &[&str]) -> Output {
+        self.command(lab, args).output().expect("the lesson runs")
+    }
+
+    /// Runs the lesson over `lab` with `args`, checks that it succeeded, and returns stdout.
+    pub fn stdout(&self, lab: &TestLab, args: &[&str]) -> String {
+        let output = self.output(lab, args);
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{}\n{stdout}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        stdout
+    }
+
+    /// What a quiet run (past [`crate::report::QUIET_ABOVE`] devices) owes, the same in
+    /// every lesson: each part's `== title ==` line, and every line that is not about one
+    /// device (`Elapsed time:`, `Finished in`, a `done()` line's `true` or `false`) as the
+    /// course lab's run prints them, in the same order; and no line naming a device. Runs
+    /// `args` over the course lab, then over 120 healthy devices, and returns the quiet
+    /// stdout for the lesson's own checks.
+    pub fn check_quiet_run(&self, args: &[&str]) -> String {
+        let normal = self.stdout(&TestLab::course(), args);
+        let config = FleetConfig::generated(120, &Platform::ALL, Duration::ZERO);
+        let names: Vec<String> = config.devices.iter().map(|d| d.name.clone()).collect();
+        let quiet = self.stdout(&TestLab::start(config), args);
+
+        let expected = skeleton(&normal);
+        let mut found = skeleton(&quiet).into_iter();
+        for line in &expected {
+            assert!(
+                found.any(|quiet_line| quiet_line == *line),
+                "the quiet run lacks `{line}` (or has it out of order)\n\
+                 course lab:\n{normal}\nquiet run:\n{quiet}"
+            );
+        }
+        for name in &names {
+            assert!(!quiet.contains(name.as_str()), "{name} in\n{quiet}");
+        }
+        quiet
+    }
+}
+
+/// The lines of a run that are not about one device, with timings blanked.
+fn skeleton(stdout: &str) -> Vec<String> {
+    let timings = regex::Regex::new(TIMINGS).expect("a valid pattern");
+    stdout
+        .lines()
+        .filter(|line| {
+            line.starts_with("== ")
+                || line.starts_with("Elapsed time:")
+                || line.starts_with("Finished in")
+                || matches!(*line, "true" | "false")
+        })
+        .map(|line| timings.replace_all(line, "[T]").into_owned())
+        .collect()
+}
+
+/// Python-style elapsed times (`0:00:01.234567`) and seconds figures (`1.23 s`).
+const TIMINGS: &str = r"\b\d+:\d{2}:\d{2}(\.\d{6})?\b|\b\d+\.\d+ ?(s|seconds|ms)\b";
 
 /// A running mock fleet plus the inventory file that points a lesson at it.
 #[derive(Debug)]
@@ -27,13 +122,12 @@ pub struct TestLab {
 impl TestLab {
     /// The course's nine devices, [`TEST_SPEED_UP`] times faster.
     pub fn course() -> TestLab {
-        TestLab::start(FleetConfig::course_lab().scale_latency(1.0 / TEST_SPEED_UP))
+        TestLab::start(TestLab::course_config())
     }
 
     /// The fast course lab with one device misbehaving.
     pub fn course_with_fault(device: &str, fault: Fault) -> TestLab {
-        let config = FleetConfig::course_lab()
-            .scale_latency(1.0 / TEST_SPEED_UP)
+        let config = TestLab::course_config()
             .with_fault(device, fault)
             .expect("the course lab has this device");
         TestLab::start(config)
@@ -66,6 +160,17 @@ impl TestLab {
     /// the serial baseline that timing ratios are measured against.
     pub fn serial_login_time(config: &FleetConfig) -> Duration {
         config.devices.iter().map(|d| d.login_delay).sum()
+    }
+
+    /// The configuration [`TestLab::course`] runs: the course lab, [`TEST_SPEED_UP`] times
+    /// faster.
+    pub fn course_config() -> FleetConfig {
+        FleetConfig::course_lab().scale_latency(1.0 / TEST_SPEED_UP)
+    }
+
+    /// [`TestLab::serial_login_time`] of the test course lab.
+    pub fn course_serial_login_time() -> Duration {
+        TestLab::serial_login_time(&TestLab::course_config())
     }
 }
 
