@@ -1,43 +1,53 @@
 //! Runs the lesson binary against a test lab it starts itself.
 
-use std::process::Command;
-use std::time::Duration;
-
 use insta_cmd::assert_cmd_snapshot;
-use mock_device::{Fault, FleetConfig};
-use shared::testing::{FaultyLab, TEST_SPEED_UP, TestLab, settings};
+use mock_device::Fault;
+use shared::testing::{FaultyLab, Lesson, TestLab, elapsed_times, settings};
 
-fn lesson(lab: &TestLab) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_06-futures"));
-    command.arg("--inventory").arg(lab.inventory());
-    command
-}
+const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_06-futures"));
 
+/// The course lab, every part: one future, then all nine waited for.
 #[test]
 fn one_future_then_wait_for_all() {
     let lab = TestLab::course();
     let _guard = settings().bind_to_scope();
-    assert_cmd_snapshot!(lesson(&lab));
+    assert_cmd_snapshot!(LESSON.command(&lab, &[]));
 }
 
+/// srx2 refuses the password: one Error line in the wait part, the other eight answer.
 #[test]
 fn a_failing_device_prints_one_line_and_the_others_complete() {
     let lab = TestLab::course_with_fault("srx2", Fault::AuthFail);
     let _guard = settings().bind_to_scope();
-    assert_cmd_snapshot!(lesson(&lab));
+    assert_cmd_snapshot!(LESSON.command(&lab, &[]));
 }
 
+/// Issue 9, point 1: `--part ssh_threads_simple` contacts cisco3 alone; when it fails the
+/// summary counts that one device, not the eight never contacted.
+#[test]
+fn a_failing_first_device_is_the_only_one_counted() {
+    let lab = TestLab::course_with_fault("cisco3", Fault::AuthFail);
+    let output = LESSON.output(&lab, &["--part", "ssh_threads_simple"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(
+        stdout.contains("Error: cisco3: authentication failed"),
+        "{stdout}"
+    );
+    assert_eq!(stderr.lines().last(), Some("0 ok, 1 failed"), "{stderr}");
+}
+
+/// Four workers wait for nine devices in well under the serial logins; one future alone
+/// takes far less than all nine.
 #[test]
 fn four_workers_wait_for_nine_devices_in_well_under_the_serial_time() {
     let lab = TestLab::course();
-    let output = lesson(&lab).output().expect("the lesson runs");
-    assert!(output.status.success(), "{output:?}");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let elapsed: Vec<Duration> = shared::testing::elapsed_times(&stdout);
+    let stdout = LESSON.stdout(&lab, &[]);
+    let elapsed = elapsed_times(&stdout);
     assert_eq!(elapsed.len(), 2, "{stdout}");
 
-    let config = FleetConfig::course_lab().scale_latency(1.0 / TEST_SPEED_UP);
-    let serial = TestLab::serial_login_time(&config);
+    let serial = TestLab::course_serial_login_time();
     let wait_all = elapsed[1];
     assert!(
         wait_all < serial.mul_f64(0.6),
@@ -47,11 +57,26 @@ fn four_workers_wait_for_nine_devices_in_well_under_the_serial_time() {
     assert!(elapsed[0] < wait_all.mul_f64(0.5), "{elapsed:?}");
 }
 
+/// Issue 9, point 2: past 100 devices both `done()` lines (they are about the future, not
+/// a device) and both elapsed times are still printed.
+#[test]
+fn a_quiet_run_shows_the_done_lines_and_the_elapsed_times() {
+    let quiet = LESSON.check_quiet_run(&[]);
+    let lines: Vec<&str> = quiet.lines().collect();
+    assert_eq!(lines[1..3], ["false", "true"], "{quiet}");
+    assert_eq!(elapsed_times(&quiet).len(), 2, "{quiet}");
+}
+
+/// 120 devices, one in twenty misbehaving, the wait part only: each failure named once.
 #[test]
 fn faults_at_scale_name_each_failed_device_once_and_end_with_a_summary() {
     let lab = FaultyLab::start(120);
     // `ssh_conn` only reads the prompt: a device that drops during a command does not fail.
-    let stdout = lab.check_lesson(env!("CARGO_BIN_EXE_06-futures"), &["--part", "wait"], false);
+    let stdout = lab.check_lesson(
+        env!("CARGO_BIN_EXE_06-futures"),
+        &["--part", "ssh_threads_wait"],
+        false,
+    );
     assert!(
         stdout.starts_with("== submit() every device"),
         "only the wait part\n{stdout}"
