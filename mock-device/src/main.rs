@@ -267,7 +267,8 @@ fn print_fleet(config: &FleetConfig, fleet: &Fleet, started: Duration) {
         );
     }
     let (host, port) = (first.addr.ip(), first.addr.port());
-    let opts = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null";
+    // LogLevel=ERROR hides the "Permanently added ... to the list of known hosts" warning.
+    let opts = "-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR";
     println!(
         "Log in to {} (type `show version`, then `exit`):",
         first.name

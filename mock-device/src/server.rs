@@ -26,6 +26,8 @@ use crate::config::{Fault, FleetConfig, Platform};
 /// How long a wrong login waits before it is rejected (the "none" probe OpenSSH sends first
 /// is answered at once).
 const AUTH_REJECTION_TIME: Duration = Duration::from_millis(200);
+/// Refused login attempts before the connection is closed (russh's default).
+const MAX_AUTH_ATTEMPTS: usize = 10;
 /// Pause after a failed `accept` (EMFILE...) before the listener tries again.
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 /// Pending connections a device's listener queues (the kernel caps it at somaxconn).
@@ -253,15 +255,33 @@ fn host_key(seed: Option<&str>, name: &str) -> PrivateKey {
     PrivateKey::from(Ed25519Keypair::from_seed(&secret))
 }
 
-fn ssh_config(key: PrivateKey) -> russh::server::Config {
+/// The login methods every device offers, before and after a failed attempt.
+fn auth_methods() -> MethodSet {
     let mut methods = MethodSet::empty();
     methods.push(MethodKind::Password);
     methods.push(MethodKind::PublicKey);
+    methods
+}
+
+/// A refused login that leaves every method open for the next try, as sshd does until its
+/// MaxAuthTries. russh's `Auth::reject()` drops the method that failed, so after one wrong
+/// password OpenSSH would report `Permission denied (publickey)` and stop asking.
+fn reject() -> Auth {
+    Auth::Reject {
+        proceed_with_methods: Some(auth_methods()),
+        partial_success: false,
+    }
+}
+
+fn ssh_config(key: PrivateKey) -> russh::server::Config {
     russh::server::Config {
         server_id: russh::SshId::Standard(
             concat!("SSH-2.0-mock_device_", env!("CARGO_PKG_VERSION")).into(),
         ),
-        methods,
+        methods: auth_methods(),
+        // Counts every refusal, the "none" probe and key offers included, so it sits above
+        // sshd's MaxAuthTries (6): three password prompts after a key still fit.
+        max_auth_attempts: MAX_AUTH_ATTEMPTS,
         auth_rejection_time: AUTH_REJECTION_TIME,
         auth_rejection_time_initial: Some(Duration::ZERO),
         keys: vec![key],
@@ -473,7 +493,7 @@ impl Connection {
         if accepted && !self.turned_away && self.device.fault != Some(Fault::AuthFail) {
             Auth::Accept
         } else {
-            Auth::reject()
+            reject()
         }
     }
 
@@ -513,7 +533,7 @@ impl russh::server::Handler for Connection {
         Ok(if self.authorized(user, offer.public_key) {
             Auth::Accept
         } else {
-            Auth::reject()
+            reject()
         })
     }
 

@@ -146,9 +146,9 @@ fn serves_until_interrupted_and_writes_the_inventory() {
         "{lines:?}"
     );
     assert!(
-        lines
-            .iter()
-            .any(|l| l.trim_start().starts_with("ssh ") && l.contains("pyclass@127.0.0.1")),
+        lines.iter().any(|l| l.trim_start().starts_with("ssh ")
+            && l.contains("-o LogLevel=ERROR")
+            && l.contains("pyclass@127.0.0.1")),
         "{lines:?}"
     );
     assert_eq!(lines.last().map(String::as_str), Some("Stopped."));

@@ -37,6 +37,19 @@ fn auth_fail_rejects_valid_credentials() {
         .userauth_password(&dev.username, &dev.password)
         .unwrap_err();
     assert!(!session.authenticated(), "{err}");
+    // Password login stays offered, and a second try is refused the same way.
+    assert!(
+        session
+            .auth_methods(&dev.username)
+            .unwrap()
+            .contains("password")
+    );
+    assert!(
+        session
+            .userauth_password(&dev.username, &dev.password)
+            .is_err()
+    );
+    assert!(!session.authenticated());
     assert!(login(device(&fleet, "nxos1")).is_ok());
 }
 

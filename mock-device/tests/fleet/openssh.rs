@@ -1,11 +1,12 @@
-//! The OpenSSH client binary against the fleet, with public-key login.
+//! The OpenSSH client binary against the fleet: public-key login, and password login typed
+//! through `SSH_ASKPASS`.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use mock_device::{DeviceInfo, Fleet, FleetConfig};
+use mock_device::{DeviceInfo, Fault, Fleet, FleetConfig};
 
 use crate::common::{device, run_with_timeout};
 
@@ -43,31 +44,79 @@ fn lab(config: FleetConfig) -> Lab {
     }
 }
 
-fn ssh(dev: &DeviceInfo, key: &Path, extra: &[&str]) -> Command {
+/// `ssh` with no user config, no host-key prompt and the given options, to `dev`.
+fn ssh_command(dev: &DeviceInfo, options: &[&str], extra: &[&str]) -> Command {
     let mut cmd = Command::new("ssh");
     cmd.args([
         "-F",
         "/dev/null",
         "-o",
-        "BatchMode=yes",
-        "-o",
         "StrictHostKeyChecking=no",
         "-o",
         "UserKnownHostsFile=/dev/null",
         "-o",
-        "IdentitiesOnly=yes",
-        "-o",
-        "LogLevel=ERROR",
-        "-o",
         "ConnectTimeout=10",
-        "-i",
     ])
-    .arg(key)
+    .args(options)
     .arg("-p")
     .arg(dev.addr.port().to_string())
     .args(extra)
     .arg(format!("{}@{}", dev.username, dev.addr.ip()));
     cmd
+}
+
+/// `ssh` logging in with `key` only, never prompting.
+fn ssh(dev: &DeviceInfo, key: &Path, extra: &[&str]) -> Command {
+    let key = key.to_str().unwrap();
+    let options = [
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "LogLevel=ERROR",
+        "-i",
+        key,
+    ];
+    ssh_command(dev, &options, extra)
+}
+
+/// `ssh -v` logging in by password, its prompts answered by an `SSH_ASKPASS` script that
+/// types `passwords` in turn (one per prompt; an empty line once they run out).
+fn ssh_with_passwords(dev: &DeviceInfo, dir: &Path, passwords: &[&str]) -> Command {
+    let answers = dir.join("passwords");
+    std::fs::write(&answers, passwords.join("\n") + "\n").unwrap();
+    let askpass = dir.join("askpass");
+    // Each call prints the first line left and removes it from the file.
+    let script = format!(
+        "#!/bin/sh\nf='{}'\nhead -n 1 \"$f\"\nsed -i 1d \"$f\"\n",
+        answers.display()
+    );
+    std::fs::write(&askpass, script).unwrap();
+    std::fs::set_permissions(
+        &askpass,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let options = [
+        "-v",
+        "-o",
+        "PubkeyAuthentication=no",
+        "-o",
+        "NumberOfPasswordPrompts=3",
+    ];
+    let mut cmd = ssh_command(dev, &options, &[]);
+    cmd.env("SSH_ASKPASS", &askpass)
+        .env("SSH_ASKPASS_REQUIRE", "force")
+        .env("DISPLAY", ":0")
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// How many times the server answered that `methods` may continue, in `ssh -v` output.
+fn offers(stderr: &str, methods: &str) -> usize {
+    let line = format!("Authentications that can continue: {methods}");
+    stderr.lines().filter(|l| l.ends_with(&line)).count()
 }
 
 fn text(out: &Output) -> (String, String) {
@@ -158,5 +207,51 @@ fn fingerprint_is_what_ssh_keygen_prints() {
         stdout.contains(&format!(" {} ", dev.fingerprint)),
         "{stdout} vs {}",
         dev.fingerprint
+    );
+}
+
+/// A student mistypes the password once: the device still offers password login (as sshd
+/// does), the second prompt comes, and the right password gets in.
+#[test]
+fn a_wrong_password_leaves_password_login_open() {
+    let lab = lab(FleetConfig::course_lab().with_latency(Duration::ZERO));
+    let dev = device(&lab.fleet, "cisco3");
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = ssh_with_passwords(dev, dir.path(), &["wrong", &dev.password]);
+    let out = run_with_timeout(cmd.arg("show version"), SSH_TIMEOUT);
+    let (stdout, stderr) = text(&out);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("cisco3"), "{stdout}");
+    // Once after the "none" probe, once after the wrong password.
+    assert_eq!(offers(&stderr, "password,publickey"), 2, "{stderr}");
+    // What OpenSSH says when sshd turns a password down but lets the user try again.
+    assert!(
+        stderr.contains("Permission denied, please try again."),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Permission denied ("), "{stderr}");
+}
+
+/// The `auth-fail` fault refuses every password, the right one too, and keeps asking until
+/// the client gives up: a login failure, not a method the device lacks.
+#[test]
+fn auth_fail_refuses_every_password_prompt() {
+    let config = FleetConfig::course_lab()
+        .with_latency(Duration::ZERO)
+        .with_fault("srx2", Fault::AuthFail)
+        .unwrap();
+    let lab = lab(config);
+    let dev = device(&lab.fleet, "srx2");
+    let dir = tempfile::tempdir().unwrap();
+    let password = dev.password.as_str();
+    let mut cmd = ssh_with_passwords(dev, dir.path(), &[password, password, password]);
+    let out = run_with_timeout(cmd.arg("show version"), SSH_TIMEOUT);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(255), "{stderr}");
+    // The "none" probe and the three prompts: each refusal offers password again.
+    assert_eq!(offers(&stderr, "password,publickey"), 4, "{stderr}");
+    assert!(
+        stderr.contains("Permission denied (password,publickey)"),
+        "{stderr}"
     );
 }

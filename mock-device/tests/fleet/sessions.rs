@@ -263,6 +263,26 @@ fn wrong_password_and_wrong_user_are_rejected() {
     assert!(!session.authenticated());
 }
 
+/// A wrong password, then the right one on the same connection: logged in, since a refusal
+/// leaves password login open (sshd's way).
+#[test]
+fn right_password_after_a_wrong_one_logs_in() {
+    let fleet = instant_lab();
+    let dev = device(&fleet, "arista3");
+    let session = connect(dev).unwrap();
+    assert!(session.userauth_password(&dev.username, "wrong").is_err());
+    session
+        .userauth_password(&dev.username, &dev.password)
+        .unwrap();
+    assert!(session.authenticated());
+    assert!(
+        exec(&session, "show version")
+            .unwrap()
+            .0
+            .contains("arista3")
+    );
+}
+
 #[test]
 fn per_device_password_overrides_the_fleet_password() {
     let mut config = FleetConfig::course_lab().with_latency(Duration::ZERO);
