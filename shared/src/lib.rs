@@ -72,6 +72,14 @@ pub fn thread_pool(max_threads: usize) -> rayon::ThreadPool {
         })
 }
 
+/// Waits for a scoped thread and hands back its result; a panic in the thread goes on here,
+/// as an exception raised in a Python thread would end up in the one that joins it.
+pub fn join<T>(handle: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    handle
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+}
+
 /// The course's `ssh_conn(device)`: connect, and return the prompt the device shows.
 pub fn ssh_conn(device: &Device) -> Result<String, SshError> {
     let mut connection = Connection::connect(device)?;
