@@ -1,28 +1,18 @@
 //! Runs the lesson binary against a test lab it starts itself.
 //!
-//! Phase 2 (the queue) prints in a fixed order, so it is snapshotted. Phase 1 (the race)
-//! prints in a different order on every run, so the tests check what must hold whatever
-//! the order: the same lines as phase 2, each device's block, one join per thread.
+//! `threads_queue` prints in a fixed order, so it is snapshotted. `threads_show_ver` (the
+//! race) prints in a different order on every run, so the tests check what must hold
+//! whatever the order: the same lines as `threads_queue`, each device's block, one join per
+//! thread.
 
 use std::collections::BTreeMap;
-use std::process::{Command, Output};
 
 use insta_cmd::assert_cmd_snapshot;
-use mock_device::{Fault, FleetConfig};
-use shared::testing::{FaultyLab, TEST_SPEED_UP, TestLab, settings};
+use mock_device::Fault;
+use shared::HASHES;
+use shared::testing::{FaultyLab, Lesson, TestLab, settings};
 
-const HASHES: &str =
-    "################################################################################";
-
-fn lesson(lab: &TestLab, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_04-legacy-threads"));
-    command.arg("--inventory").arg(lab.inventory()).args(args);
-    command
-}
-
-fn run(lab: &TestLab, args: &[&str]) -> Output {
-    lesson(lab, args).output().expect("the lesson runs")
-}
+const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_04-legacy-threads"));
 
 fn device_names(lab: &TestLab) -> Vec<String> {
     lab.fleet()
@@ -32,33 +22,36 @@ fn device_names(lab: &TestLab) -> Vec<String> {
         .collect()
 }
 
-/// The two phases' output: (phase 1, phase 2).
-fn phases(stdout: &str) -> (&str, &str) {
-    let start = stdout.find("=== Phase 2").expect("phase 2 runs");
+/// The two parts' output: (threads_show_ver, threads_queue).
+fn parts(stdout: &str) -> (&str, &str) {
+    let start = stdout.find("== threads_queue").expect("threads_queue runs");
     stdout.split_at(start)
 }
 
-/// How many times each line of a phase's device output appears (headers, joins and the
+/// How many times each line of a part's device output appears (headers, joins and the
 /// elapsed time left out).
-fn line_counts(phase: &str) -> BTreeMap<&str, usize> {
+fn line_counts(part: &str) -> BTreeMap<&str, usize> {
     let mut counts = BTreeMap::new();
-    for line in phase.lines().filter(|line| {
-        !(line.starts_with("===")
+    for line in part.lines().filter(|line| {
+        !(line.starts_with("== ")
             || line.starts_with("joining thread ")
-            || line.starts_with("Elapsed time: "))
+            || line.starts_with("Elapsed time: ")
+            || line.is_empty())
     }) {
         *counts.entry(line).or_default() += 1;
     }
     counts
 }
 
+/// The course lab, the fix by the name the benchmark calls it: whole blocks, completion order.
 #[test]
-fn the_queue_phase_prints_whole_blocks_in_completion_order() {
+fn the_queue_part_prints_whole_blocks_in_completion_order() {
     let lab = TestLab::course();
     let _guard = settings().bind_to_scope();
-    assert_cmd_snapshot!(lesson(&lab, &["--phase", "queue"]));
+    assert_cmd_snapshot!(LESSON.command(&lab, &["--part", "threads_queue"]));
 }
 
+/// srx2 refuses: one `Error:` line, the eight others' blocks, `8 ok, 1 failed`.
 #[test]
 fn a_failing_device_prints_one_line_and_the_others_complete() {
     // A refused connection fails at once, so its line comes first on every run. (A failed
@@ -66,25 +59,24 @@ fn a_failing_device_prints_one_line_and_the_others_complete() {
     // keep a fixed place in the output.)
     let lab = TestLab::course_with_fault("srx2", Fault::Refuse);
     let _guard = settings().bind_to_scope();
-    assert_cmd_snapshot!(lesson(&lab, &["--phase", "queue"]));
+    assert_cmd_snapshot!(LESSON.command(&lab, &["--part", "queue"]));
 }
 
+/// Both parts: the race prints every line the queue part prints, in another order.
 #[test]
-fn the_racy_phase_prints_the_same_lines_as_the_queue_phase_in_another_order() {
+fn the_racy_part_prints_the_same_lines_as_the_queue_part_in_another_order() {
     let lab = TestLab::course();
-    let output = run(&lab, &[]);
-    assert!(output.status.success(), "{output:?}");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let (racy, queue) = phases(&stdout);
+    let stdout = LESSON.stdout(&lab, &[]);
+    let (racy, queue) = parts(&stdout);
 
-    // Every line a worker printed, as often as in the orderly phase: nothing lost, nothing
+    // Every line a worker printed, as often as in the orderly part: nothing lost, nothing
     // torn in half, only the order differs.
     assert_eq!(line_counts(racy), line_counts(queue));
     assert_eq!(racy.lines().filter(|l| *l == HASHES).count(), 2 * 9);
     for device in device_names(&lab) {
         assert!(
             racy.lines().any(|line| line.contains(&device)),
-            "{device}'s output is missing from phase 1"
+            "{device}'s output is missing from threads_show_ver"
         );
     }
 
@@ -97,10 +89,11 @@ fn the_racy_phase_prints_the_same_lines_as_the_queue_phase_in_another_order() {
     assert_eq!(joined, device_names(&lab));
 }
 
+/// srx2 rejects the password during the race: one `Error:` line, eight blocks.
 #[test]
-fn the_racy_phase_with_a_failing_device_reports_it_once() {
+fn the_racy_part_with_a_failing_device_reports_it_once() {
     let lab = TestLab::course_with_fault("srx2", Fault::AuthFail);
-    let output = run(&lab, &["--phase", "racy"]);
+    let output = LESSON.output(&lab, &["--part", "threads_show_ver"]);
     assert!(!output.status.success(), "a failed device fails the run");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let errors: Vec<&str> = stdout
@@ -115,39 +108,45 @@ fn the_racy_phase_with_a_failing_device_reports_it_once() {
     assert_eq!(String::from_utf8_lossy(&output.stderr), "8 ok, 1 failed\n");
 }
 
+/// Both parts take well under the serial logins' time: the devices are talked to at once.
 #[test]
 fn a_thread_per_device_takes_well_under_the_serial_time() {
     let lab = TestLab::course();
-    let output = run(&lab, &[]);
-    assert!(output.status.success(), "{output:?}");
-    let elapsed = shared::testing::elapsed_times(&String::from_utf8_lossy(&output.stdout));
-    assert_eq!(elapsed.len(), 2, "one elapsed time per phase");
+    let elapsed = shared::testing::elapsed_times(&LESSON.stdout(&lab, &[]));
+    assert_eq!(elapsed.len(), 2, "one elapsed time per part");
 
-    let serial =
-        TestLab::serial_login_time(&FleetConfig::course_lab().scale_latency(1.0 / TEST_SPEED_UP));
-    for phase in elapsed {
+    let serial = TestLab::course_serial_login_time();
+    for part in elapsed {
         assert!(
-            phase < serial.mul_f64(0.5),
-            "a phase took {phase:?}, the serial logins alone {serial:?}"
+            part < serial.mul_f64(0.5),
+            "a part took {part:?}, the serial logins alone {serial:?}"
         );
     }
 }
 
+/// 120 devices, one in twenty misbehaving: each failure named once, then the summary.
 #[test]
 fn faults_at_scale_name_each_failed_device_once_and_end_with_a_summary() {
     let lab = FaultyLab::start(120);
     // `show version` is a command: a device that drops the connection during it fails too.
     let stdout = lab.check_lesson(
         env!("CARGO_BIN_EXE_04-legacy-threads"),
-        &["--phase", "queue"],
+        &["--part", "threads_queue"],
         true,
     );
     // Quiet: besides the header, the failures and the elapsed time, nothing (no blocks).
     assert!(
         stdout.lines().all(|line| line.is_empty()
-            || line.starts_with("=== Phase 2")
+            || line.starts_with("== threads_queue")
             || line.starts_with("Error: ")
             || line.starts_with("Elapsed time: ")),
         "{stdout}"
     );
+}
+
+/// Both parts past 100 devices: each header and elapsed time, no device named.
+#[test]
+fn a_quiet_run_prints_every_header_and_elapsed_time() {
+    let quiet = LESSON.check_quiet_run(&[]);
+    assert_eq!(quiet.matches("Elapsed time: ").count(), 2, "{quiet}");
 }
