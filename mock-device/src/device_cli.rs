@@ -1,4 +1,5 @@
-//! The command line of one emulated device: modes, prompts, command parsing (with
+//! The command line of one emulated device (what a user types at its prompt, not this
+//! binary's own flags, which live in `main.rs`): modes, prompts, command parsing (with
 //! abbreviations and output filters), and each command's reply. Pure and synchronous; the
 //! server decides how long each reply takes.
 
@@ -220,7 +221,7 @@ impl Filter {
 
 /// One device's command line.
 #[derive(Debug)]
-pub(crate) struct Cli {
+pub(crate) struct DeviceCli {
     platform: Platform,
     facts: Facts,
     username: String,
@@ -230,7 +231,7 @@ pub(crate) struct Cli {
     interactive: bool,
 }
 
-impl Cli {
+impl DeviceCli {
     pub fn new(
         platform: Platform,
         hostname: &str,
@@ -238,7 +239,7 @@ impl Cli {
         enable_secret: &str,
         interactive: bool,
     ) -> Self {
-        Cli {
+        DeviceCli {
             platform,
             facts: Facts::new(hostname),
             username: username.to_string(),
@@ -544,8 +545,8 @@ fn junos_set_cli_reply(args: &[&str]) -> String {
 mod tests {
     use super::*;
 
-    fn cli(platform: Platform, name: &str) -> Cli {
-        Cli::new(platform, name, "pyclass", "s3cret", true)
+    fn cli(platform: Platform, name: &str) -> DeviceCli {
+        DeviceCli::new(platform, name, "pyclass", "s3cret", true)
     }
 
     #[test]
@@ -581,12 +582,12 @@ mod tests {
 
     #[test]
     fn exec_errors_show_the_line() {
-        let mut c = Cli::new(Platform::CiscoNxos, "nxos1", "pyclass", "x", false);
+        let mut c = DeviceCli::new(Platform::CiscoNxos, "nxos1", "pyclass", "x", false);
         assert_eq!(
             c.execute("show bogus").text,
             "show bogus\n     ^\n% Invalid input detected at '^' marker.\n\n"
         );
-        let mut j = Cli::new(Platform::JuniperJunos, "srx2", "pyclass", "x", false);
+        let mut j = DeviceCli::new(Platform::JuniperJunos, "srx2", "pyclass", "x", false);
         assert_eq!(
             j.execute("show ip arp").text,
             "show ip arp\n     ^\nsyntax error, expecting <command>.\n\n"

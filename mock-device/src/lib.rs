@@ -15,8 +15,8 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-mod cli;
 mod config;
+mod device_cli;
 mod outputs;
 mod server;
 

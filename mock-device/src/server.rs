@@ -20,8 +20,8 @@ use serde::Serialize;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 
-use crate::cli::{Cli, ReplyKind};
 use crate::config::{Fault, FleetConfig, Platform};
+use crate::device_cli::{DeviceCli, ReplyKind};
 
 /// How long a wrong login waits before it is rejected (the "none" probe OpenSSH sends first
 /// is answered at once).
@@ -506,8 +506,8 @@ impl Connection {
         }
     }
 
-    fn cli(&self, interactive: bool) -> Cli {
-        Cli::new(
+    fn device_cli(&self, interactive: bool) -> DeviceCli {
+        DeviceCli::new(
             self.device.platform,
             &self.device.name,
             &self.device.fleet.username,
@@ -581,7 +581,7 @@ impl russh::server::Handler for Connection {
         self.channels.insert(channel, tx);
         tokio::spawn(run_shell(
             self.channel_ctx(channel, session),
-            self.cli(true),
+            self.device_cli(true),
             rx,
         ));
         Ok(())
@@ -597,7 +597,7 @@ impl russh::server::Handler for Connection {
         let line = String::from_utf8_lossy(data).trim().to_string();
         tokio::spawn(run_exec(
             self.channel_ctx(channel, session),
-            self.cli(false),
+            self.device_cli(false),
             line,
         ));
         Ok(())
@@ -694,7 +694,7 @@ impl ChannelCtx {
     }
 }
 
-async fn run_exec(ctx: ChannelCtx, mut cli: Cli, line: String) {
+async fn run_exec(ctx: ChannelCtx, mut cli: DeviceCli, line: String) {
     let reply = cli.execute(&line);
     if reply.kind == ReplyKind::Show && !ctx.command_delay().await {
         return;
@@ -708,7 +708,7 @@ fn crlf(text: &str) -> Vec<u8> {
     text.replace('\n', "\r\n").into_bytes()
 }
 
-async fn run_shell(ctx: ChannelCtx, mut cli: Cli, mut input: mpsc::UnboundedReceiver<Input>) {
+async fn run_shell(ctx: ChannelCtx, mut cli: DeviceCli, mut input: mpsc::UnboundedReceiver<Input>) {
     let mut editor = LineEditor::default();
     if !ctx.send(&crlf(&cli.prompt())).await {
         return;
