@@ -4,101 +4,96 @@
 //! hands the futures back one by one *as their jobs finish*, so each result is printed the
 //! moment its device answers, fastest first.
 //!
-//! This ports the course's `ssh_threads_ascompleted` and `ssh_threads_ascompleted_cm`. The
-//! second one only adds a `with ThreadPoolExecutor(...) as pool:` block, which shuts the pool
-//! down (and waits for its jobs) where the block ends. Rust's version of that block is a
-//! *scope*: `pool.in_place_scope_fifo(|scope| { ... })` returns only when every job spawned in
-//! it has finished, so nothing outlives the block, and the compiler checks it.
+//! The parts, one file each, named after the course scripts they port (pick with `--part`):
 //!
-//! Rust's counterpart of `as_completed` is a channel: every job sends its result on it when it
-//! is done, and the main thread receives them in the order they arrive.
+//! 1. `ssh_threads_ascompleted`: submit every device to a pool of four, print each result
+//!    as it completes, each followed by the time elapsed so far.
+//! 2. `ssh_threads_ascompleted_cm`: the same inside the pool's `with` block, which in Rust
+//!    is a scope: it returns only when every job spawned in it has finished.
+//! 3. `ex3b_cf_ascompleted`, the exercise: `show version` from a pool of five, each output
+//!    framed by dashes as it completes, then `Finished in`.
+//!
+//! Rust's counterpart of `as_completed` is a channel: every job sends its result on it when
+//! it is done, and the main thread receives them in the order they arrive.
 //!
 //! ```text
 //! cargo run --bin 07-as-completed
-//! cargo run --bin 07-as-completed -- --workers 2      # other threads free up: another order
+//! cargo run --bin 07-as-completed -- --part ascompleted --workers 2   # another order
 //! cargo run --bin 07-as-completed -- --fault srx2=refuse
 //! cargo run --bin 07-as-completed -- --inventory my-devices.yaml
 //! ```
 //!
 //! What to look for: the elapsed time grows after every result, and the order is not the
-//! order of the device list. The lab's devices log in at different speeds (cisco3 fastest,
-//! srx2 slowest), so with four threads the order is the same on every run: cisco3, cisco4,
-//! arista1, arista2, arista3, nxos1, arista4, nxos2, srx2. arista4 and srx2 were submitted
-//! before nxos1, yet nxos1 answers first. Past 100 devices the per-device lines give way to a
-//! progress bar, the failures, the elapsed time and a summary (`-v` shows them anyway).
+//! order of the device list. The lab's devices log in at different speeds (nxos1 fastest,
+//! nxos2 slowest), so with four threads the order is the same on every run: cisco4, cisco3,
+//! arista1, arista2, nxos1, arista4, arista3, srx2, nxos2. cisco3, first in the list, is not
+//! the first result, and nxos1, eighth in the list, comes fifth: it was queued behind
+//! arista3, arista4 and srx2, yet answers before all three. Past 100 devices the per-device
+//! lines give way to a progress bar, the failures, the elapsed time and a summary (`-v`
+//! shows them anyway).
+
+mod ex3b_cf_ascompleted;
+mod ssh_threads_ascompleted;
+mod ssh_threads_ascompleted_cm;
 
 use std::process::ExitCode;
-use std::time::Instant;
 
 use clap::Parser;
-use crossbeam::channel;
-use rayon::ThreadPoolBuilder;
-use shared::{Report, ssh_conn, timedelta};
-
-/// The course's `max_threads = 4`; `--workers N` overrides it.
-const MAX_THREADS: usize = 4;
+use shared::Report;
 
 #[derive(Debug, Parser)]
-#[command(about = "Lesson 7: print each device's result as soon as it completes (as_completed)")]
+#[command(
+    about = "Lesson 7: print each device's result as soon as it completes (as_completed)",
+    mut_arg("workers", |a| a.help("How many workers the pool runs at once (default: 4, the course's max_threads; 5 in the exercise ex3b_cf_ascompleted)"))
+)]
 struct Args {
     #[command(flatten)]
     lab: shared::LabArgs,
     #[command(flatten)]
     pool: shared::WorkerArgs,
+    #[command(flatten)]
+    parts: shared::PartArgs<Part>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[value(rename_all = "snake_case")]
+enum Part {
+    /// submit() every device, print each result as it completes
+    #[value(alias = "ascompleted")]
+    SshThreadsAscompleted,
+    /// the same inside the pool's `with` block (a scope)
+    #[value(alias = "cm")]
+    SshThreadsAscompletedCm,
+    /// the exercise: show version from a pool of 5, as each completes
+    #[value(alias = "ex3b")]
+    Ex3bCfAscompleted,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     let lab = args.lab.start().unwrap_or_else(|e| e.exit());
-    let max_threads = args.pool.or(MAX_THREADS);
     let report = Report::new(&lab);
+    let devices = &lab.devices;
 
-    let start_time = Instant::now();
-    // `ThreadPoolExecutor(max_threads)`: the threads start now and wait for jobs.
-    let pool = ThreadPoolBuilder::new()
-        .num_threads(max_threads)
-        .build()
-        .unwrap_or_else(|e| {
-            eprintln!("error: cannot start a pool of {max_threads} threads: {e}");
-            std::process::exit(2)
-        });
-
-    // Every job sends its result here the moment it is done.
-    let (sender, completed) = channel::unbounded();
-
-    // `with ThreadPoolExecutor(max_threads) as pool:` is this scope. Its body runs right here
-    // on the main thread, the jobs it spawns run on the pool's threads, first submitted first
-    // started.
-    pool.in_place_scope_fifo(|scope| {
-        for device in &lab.devices {
-            // `pool.submit(ssh_conn, device)`. The scope waits for its jobs before it returns,
-            // so a job may borrow the device; lesson 6's jobs, with no scope, needed a copy.
-            let sender = sender.clone();
-            scope.spawn_fifo(move |_| {
-                let _ = sender.send(ssh_conn(device));
-            });
+    for (i, part) in args.parts.selected().into_iter().enumerate() {
+        if i > 0 {
+            println!();
         }
-        // Only the jobs hold senders now, so the channel closes when the last job is done.
-        drop(sender);
-
-        // `for future in as_completed(future_list):`, then `future.result()`. Python raises a
-        // failed job's exception inside `result()`; here the job sent an `Err` like any other
-        // value, and this `match` is where it shows up.
-        for result in completed {
-            match report.count(&result) {
-                Ok(prompt) => report.println(format!("Result: {prompt}")),
-                Err(error) => report.println(format!("Error: {error}")),
+        match part {
+            Part::SshThreadsAscompleted => {
+                ssh_threads_ascompleted::run(devices, args.pool.or(shared::MAX_THREADS), &report)
             }
-            report.println(timedelta(start_time.elapsed()));
+            Part::SshThreadsAscompletedCm => {
+                ssh_threads_ascompleted_cm::run(devices, args.pool.or(shared::MAX_THREADS), &report)
+            }
+            Part::Ex3bCfAscompleted => ex3b_cf_ascompleted::run(
+                devices,
+                args.pool.or(shared::EXERCISE_MAX_THREADS),
+                &report,
+            ),
         }
-    }); // End of the `with` block: every job has finished; none can still be running.
-    if report.is_quiet() {
-        // The per-result times were held back: say how long the whole run took.
-        println!("Elapsed time: {}", timedelta(start_time.elapsed()));
     }
 
-    // Dropping the pool stops its threads, as `shutdown()` did at the end of the `with` block.
-    drop(pool);
-    drop(lab);
+    drop(lab); // the in-process lab (if any) stops here, after every device has answered
     report.exit_code()
 }

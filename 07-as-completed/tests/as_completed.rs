@@ -1,24 +1,17 @@
 //! Runs the lesson binary against a test lab it starts itself.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use insta_cmd::assert_cmd_snapshot;
 use mock_device::{Fault, FleetConfig};
-use shared::testing::{FaultyLab, TEST_SPEED_UP, TestLab, settings};
+use shared::testing::{FaultyLab, Lesson, TestLab, elapsed_times, parse_timedelta, settings};
 
-fn lesson(lab: &TestLab) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_07-as-completed"));
-    command.arg("--inventory").arg(lab.inventory());
-    command
-}
+const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_07-as-completed"));
 
-fn run(lab: &TestLab) -> Output {
-    let output = lesson(lab).output().expect("the lesson runs");
-    assert!(output.status.success(), "{output:?}");
-    output
-}
+/// The two lecture parts, whose completion order the tests below check.
+const LECTURE_PARTS: [&str; 2] = ["ssh_threads_ascompleted", "ssh_threads_ascompleted_cm"];
 
 /// `cisco3#` -> `cisco3`, `pyclass@srx2>` -> `srx2`.
 fn device_of(prompt: &str) -> &str {
@@ -42,77 +35,112 @@ fn simulated_completion_order(config: &FleetConfig, workers: usize) -> Vec<Strin
     done.into_iter().map(|(_, name)| name).collect()
 }
 
-fn course_config() -> FleetConfig {
-    FleetConfig::course_lab().scale_latency(1.0 / TEST_SPEED_UP)
-}
-
+/// The course lab, every part: the lecture parts in completion order, then the exercise.
 #[test]
 fn results_come_in_completion_order() {
     let lab = TestLab::course();
     let _guard = settings().bind_to_scope();
-    assert_cmd_snapshot!(lesson(&lab));
+    assert_cmd_snapshot!(LESSON.command(&lab, &[]));
 }
 
+/// srx2 refuses the password: one Error line per part, the other eight answer.
 #[test]
 fn a_failing_device_prints_one_line_and_the_others_complete() {
     let lab = TestLab::course_with_fault("srx2", Fault::AuthFail);
     let _guard = settings().bind_to_scope();
-    assert_cmd_snapshot!(lesson(&lab));
+    assert_cmd_snapshot!(LESSON.command(&lab, &[]));
 }
 
+/// Issue 9, point 3: at the course's four workers the order follows the login delays, and
+/// it shows it: the list's first device is not the first result, and one of its last three
+/// is among the first five.
 #[test]
 fn completion_order_follows_the_latencies_not_the_submission_order() {
     let lab = TestLab::course();
-    let output = run(&lab);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let completed: Vec<&str> = stdout
-        .lines()
-        .filter_map(|line| line.strip_prefix("Result: "))
-        .map(device_of)
-        .collect();
     let submitted: Vec<&str> = lab
         .fleet()
         .devices()
         .iter()
         .map(|d| d.name.as_str())
         .collect();
-    let expected = simulated_completion_order(&course_config(), 4);
+    let expected = simulated_completion_order(&TestLab::course_config(), 4);
+    for part in LECTURE_PARTS {
+        let stdout = LESSON.stdout(&lab, &["--part", part]);
+        let completed: Vec<&str> = stdout
+            .lines()
+            .filter_map(|line| line.strip_prefix("Result: "))
+            .map(device_of)
+            .collect();
 
-    assert_eq!(completed, expected);
-    assert_ne!(
-        completed, submitted,
-        "with these latencies the order must change"
-    );
+        assert_eq!(completed, expected, "{part}");
+        assert_ne!(
+            completed, submitted,
+            "{part}: with these latencies the order must change"
+        );
+        assert_ne!(completed[0], submitted[0], "{part}: {completed:?}");
+        assert!(
+            submitted[6..]
+                .iter()
+                .any(|last| completed[..5].contains(last)),
+            "{part}: none of {:?} among the first five {completed:?}",
+            &submitted[6..]
+        );
+    }
 }
 
+/// The elapsed time printed after each result only grows, and four workers end well under
+/// the serial logins.
 #[test]
 fn four_workers_take_well_under_the_serial_time() {
     let lab = TestLab::course();
-    let output = run(&lab);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let elapsed: Vec<Duration> = stdout
-        .lines()
-        .filter_map(shared::testing::parse_timedelta)
-        .collect();
-    assert_eq!(elapsed.len(), 9, "{stdout}");
-    assert!(
-        elapsed.is_sorted(),
-        "the elapsed time only grows: {elapsed:?}"
-    );
-
-    let serial = TestLab::serial_login_time(&course_config());
-    let total = elapsed[8];
-    assert!(
-        total < serial.mul_f64(0.6),
-        "4 workers took {total:?}, the serial logins alone {serial:?}"
-    );
+    let serial = TestLab::course_serial_login_time();
+    for part in LECTURE_PARTS {
+        let stdout = LESSON.stdout(&lab, &["--part", part]);
+        let elapsed: Vec<Duration> = stdout.lines().filter_map(parse_timedelta).collect();
+        assert_eq!(elapsed.len(), 9, "{part}\n{stdout}");
+        assert!(
+            elapsed.is_sorted(),
+            "{part}: the elapsed time only grows: {elapsed:?}"
+        );
+        let total = elapsed[8];
+        assert!(
+            total < serial.mul_f64(0.6),
+            "{part}: 4 workers took {total:?}, the serial logins alone {serial:?}"
+        );
+    }
 }
 
+/// Issue 9, point 2: past 100 devices each part keeps its header, the lecture parts their
+/// elapsed time (once, at the end) and the exercise its `Finished in`.
+#[test]
+fn a_quiet_run_shows_the_headers_and_the_times() {
+    let quiet = LESSON.check_quiet_run(&[]);
+    assert_eq!(elapsed_times(&quiet).len(), 2, "{quiet}");
+    assert!(quiet.contains("Finished in"), "{quiet}");
+}
+
+/// 120 devices, one in twenty misbehaving, the lecture parts: each failure named once.
 #[test]
 fn faults_at_scale_name_each_failed_device_once_and_end_with_a_summary() {
     let lab = FaultyLab::start(120);
     // `ssh_conn` only reads the prompt: a device that drops during a command does not fail.
-    lab.check_lesson(env!("CARGO_BIN_EXE_07-as-completed"), &[], false);
+    let parts = LECTURE_PARTS.join(",");
+    lab.check_lesson(
+        env!("CARGO_BIN_EXE_07-as-completed"),
+        &["--part", &parts],
+        false,
+    );
+}
+
+/// The same for the exercise, whose `show version` fails on the devices that drop.
+#[test]
+fn faults_at_scale_in_the_exercise_include_the_dropping_devices() {
+    let lab = FaultyLab::start(120);
+    lab.check_lesson(
+        env!("CARGO_BIN_EXE_07-as-completed"),
+        &["--part", "ex3b_cf_ascompleted"],
+        true,
+    );
 }
 
 /// `07-as-completed | head -2`: the reader takes two lines and closes the pipe while the
@@ -120,10 +148,11 @@ fn faults_at_scale_name_each_failed_device_once_and_end_with_a_summary() {
 /// on stderr (no "failed printing to stdout: Broken pipe" panic).
 #[test]
 fn a_reader_that_closes_the_pipe_early_ends_the_run_quietly() {
-    // srx2 fails and answers last: a run that reached its end would exit 1 and print
+    // srx2 fails in every part: a run that reached its end would exit 1 and print
     // `8 ok, 1 failed`, so a clean exit here can only come from the closed pipe.
     let lab = TestLab::course_with_fault("srx2", Fault::AuthFail);
-    let mut child = lesson(&lab)
+    let mut child = LESSON
+        .command(&lab, &[])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -135,7 +164,8 @@ fn a_reader_that_closes_the_pipe_early_ends_the_run_quietly() {
         .collect::<Result<_, _>>()
         .expect("two lines come");
     // The reader (and with it our end of the pipe) is gone here, as when `head` exits.
-    assert_eq!(head[0], "Result: cisco3#");
+    assert!(head[0].starts_with("== "), "{head:?}");
+    assert_eq!(head[1], "Result: cisco4#");
 
     let output = child.wait_with_output().expect("the lesson ends");
     let stderr = String::from_utf8_lossy(&output.stderr);
