@@ -1,6 +1,7 @@
-//! Python's `concurrent.futures` words on procspawn's pool: [`submit`] hands back a
-//! [`Future`], and [`wait`], [`as_completed`] and [`map`] take the results the way the
-//! course's scripts do. `main.rs` uses them as the scripts use Python's.
+//! Python's `concurrent.futures` words on procspawn's pool: [`process_pool`] is
+//! `ProcessPoolExecutor(max_procs)`, [`submit`] hands back a [`Future`], and [`wait`],
+//! [`as_completed`] and [`map`] take the results the way the course's scripts do. The part
+//! files use them as the scripts use Python's.
 //!
 //! One procspawn habit shapes this file: a worker process that has finished a job keeps
 //! its result until someone takes it (the job's `join`), and takes no other job before
@@ -37,8 +38,18 @@ impl ForDevice for (Device, String) {
     }
 }
 
+/// `ProcessPoolExecutor(max_procs)`: `Pool::new` returns once every worker process has
+/// started and reported for work. A system that cannot start them ends the run with a
+/// one-line error (status 2), as `shared::thread_pool` does for threads.
+pub fn process_pool(max_procs: usize) -> Pool {
+    Pool::new(max_procs).unwrap_or_else(|e| {
+        eprintln!("error: cannot start a pool of {max_procs} processes: {e}");
+        std::process::exit(2)
+    })
+}
+
 /// What `pool.submit()` returns: procspawn's `JoinHandle` for the job, and its result once
-/// taken.
+/// taken. Python's name, not `std::future::Future` (Rust's async trait, unrelated here).
 #[derive(Debug)]
 pub struct Future<T> {
     device: String,
@@ -60,6 +71,11 @@ where
 }
 
 impl<T: Serialize + DeserializeOwned> Future<T> {
+    /// The device the job is for, to count its result under.
+    pub fn device(&self) -> &str {
+        &self.device
+    }
+
     /// Python's `future.done()`. The handle only has `join()` (wait, then take the result)
     /// and `join_timeout()`; a zero timeout asks without waiting, and when the answer is
     /// yes it has taken the result, so the future keeps it for `result()`.

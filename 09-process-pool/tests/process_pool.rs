@@ -4,24 +4,27 @@
 //! processes its pool starts into workers, so these tests need no procspawn test support.
 //! Every `Result:` in the snapshots came back from a worker process.
 
-use std::process::{Command, Output};
 use std::time::Duration;
 
 use insta_cmd::assert_cmd_snapshot;
 use mock_device::{Fault, FleetConfig, Platform};
-use shared::testing::{FaultyLab, TEST_SPEED_UP, TestLab, settings};
+use shared::DASHES;
+use shared::testing::{FaultyLab, Lesson, TestLab, elapsed_times, parse_timedelta, settings};
 
-fn lesson(lab: &TestLab, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_09-process-pool"));
-    command.arg("--inventory").arg(lab.inventory()).args(args);
-    command
-}
+const BINARY: &str = env!("CARGO_BIN_EXE_09-process-pool");
+const LESSON: Lesson = Lesson::new(BINARY);
 
-fn run(lab: &TestLab, args: &[&str]) -> Output {
-    let output = lesson(lab, args).output().expect("the lesson runs");
-    assert!(output.status.success(), "{output:?}");
-    output
-}
+/// The parts' headers, in course order: what the default run prints.
+const HEADERS: [&str; 8] = [
+    "== submit() one device, ask done(), then result() ==",
+    "== submit() every device, wait() for all, then each result() ==",
+    "== as_completed(): each result as soon as its device answers ==",
+    "== with a pool: as_completed(), then the pool shuts down ==",
+    "== pool.map(ssh_conn, device_list) ==",
+    "== pool.map(ssh_conn2, device_list), max_procs = 12: a struct per device ==",
+    "== pool.map(send_command, device_list, commands) ==",
+    "== the cost of processes against threads: ssh_conn on every device, 12 workers ==",
+];
 
 /// The lesson's filters plus map2's `pid: 12345` (the struct's Debug output).
 fn snapshot_settings() -> insta::Settings {
@@ -32,65 +35,120 @@ fn snapshot_settings() -> insta::Settings {
 
 /// Every line that is only a timedelta (`0:00:01.234567`), as a Duration.
 fn elapsed_lines(stdout: &str) -> Vec<Duration> {
-    stdout
-        .lines()
-        .filter_map(|line| line.strip_prefix("0:00:"))
-        .map(|seconds| Duration::from_secs_f64(seconds.parse().expect("seconds")))
-        .collect()
+    stdout.lines().filter_map(parse_timedelta).collect()
 }
 
-fn serial_logins() -> Duration {
-    TestLab::serial_login_time(&FleetConfig::course_lab().scale_latency(1.0 / TEST_SPEED_UP))
-}
-
-#[test]
-fn the_default_run_as_completed_map2_and_cost() {
+/// One part over the course lab, snapshotted under the part's name.
+fn snapshot_part(part: &str) {
     let lab = TestLab::course();
     let _guard = snapshot_settings().bind_to_scope();
-    assert_cmd_snapshot!(lesson(&lab, &[]));
+    assert_cmd_snapshot!(part, LESSON.command(&lab, &["--part", part]));
 }
 
-/// One of the scripts the default run leaves out, snapshotted under its own name.
-fn snapshot_variant(variant: &str) {
+/// One submit(): done() false, then true, then cisco3's prompt.
+#[test]
+fn ssh_procs_simple() {
+    snapshot_part("ssh_procs_simple");
+}
+
+/// wait() for all: the results in list order, one elapsed time.
+#[test]
+fn ssh_procs_wait() {
+    snapshot_part("ssh_procs_wait");
+}
+
+/// as_completed() at four workers: cisco4 before cisco3, nxos1 before arista4.
+#[test]
+fn ssh_procs_ascompleted() {
+    snapshot_part("ssh_procs_ascompleted");
+}
+
+/// The same inside a block that shuts the pool down: same order.
+#[test]
+fn ssh_procs_ascompleted_cm() {
+    snapshot_part("ssh_procs_ascompleted_cm");
+}
+
+/// pool.map(): list order, each with a growing elapsed time.
+#[test]
+fn ssh_procs_map() {
+    snapshot_part("ssh_procs_map");
+}
+
+/// map2: 12 processes, a struct per device.
+#[test]
+fn ssh_procs_map2() {
+    snapshot_part("ssh_procs_map2");
+}
+
+/// Exercise 6: each device's ARP table under its name and command.
+#[test]
+fn ex6_cf_map() {
+    snapshot_part("ex6_cf_map");
+}
+
+/// The cost table over the healthy course lab.
+#[test]
+fn cost() {
+    snapshot_part("cost");
+}
+
+/// Point 6: every ARP table says which device (and which command) it belongs to.
+#[test]
+fn ex6_names_the_device_of_each_arp_table() {
     let lab = TestLab::course();
-    let _guard = snapshot_settings().bind_to_scope();
-    assert_cmd_snapshot!(variant, lesson(&lab, &["--variant", variant]));
+    let stdout = LESSON.stdout(&lab, &["--part", "ex6"]);
+    // Each table is framed by a pair of dash lines: the line after each opening one.
+    let mut lines = stdout.lines();
+    let mut named = Vec::new();
+    while lines.any(|line| line == DASHES) {
+        named.extend(lines.next());
+        lines.find(|line| *line == DASHES);
+    }
+    assert_eq!(
+        named,
+        [
+            "cisco3: show ip arp",
+            "cisco4: show ip arp",
+            "arista1: show ip arp",
+            "arista2: show ip arp",
+            "arista3: show ip arp",
+            "arista4: show ip arp",
+            "srx2: show arp",
+            "nxos1: show ip arp",
+            "nxos2: show ip arp",
+        ],
+        "{stdout}"
+    );
 }
 
-#[test]
-fn simple() {
-    snapshot_variant("simple");
-}
-
-#[test]
-fn wait() {
-    snapshot_variant("wait");
-}
-
-#[test]
-fn map() {
-    snapshot_variant("map");
-}
-
-#[test]
-fn exercise() {
-    snapshot_variant("exercise");
-}
-
+/// srx2 fails its login: one Error line, the other eight complete, exit status 1.
 #[test]
 fn a_failing_device_prints_one_line_and_the_others_complete() {
     let lab = TestLab::course_with_fault("srx2", Fault::AuthFail);
     let _guard = snapshot_settings().bind_to_scope();
     assert_cmd_snapshot!(
         "fault_as_completed",
-        lesson(&lab, &["--variant", "as-completed"])
+        LESSON.command(&lab, &["--part", "ssh_procs_ascompleted_cm"])
     );
 }
 
+/// Point 8: with srx2 refusing, the cost table says 8 of 9 answered in each pool.
+#[test]
+fn the_cost_table_says_how_many_devices_answered() {
+    let lab = TestLab::course_with_fault("srx2", Fault::Refuse);
+    let _guard = snapshot_settings().bind_to_scope();
+    assert_cmd_snapshot!(
+        "cost_srx2_refused",
+        LESSON.command(&lab, &["--part", "cost"])
+    );
+}
+
+/// map2's structs carry pids, none of them the lesson's own.
 #[test]
 fn map2_structs_come_from_other_processes() {
     let lab = TestLab::course();
-    let stdout = String::from_utf8_lossy(&run(&lab, &["--variant", "map2"]).stdout).into_owned();
+    let stdout = LESSON.stdout(&lab, &["--part", "ssh_procs_map2"]);
     let ours: u32 = stdout
         .lines()
         .find_map(|line| line.strip_prefix("(this process is pid "))
@@ -105,10 +163,11 @@ fn map2_structs_come_from_other_processes() {
     assert!(worker_pids.iter().all(|&pid| pid != ours), "{stdout}");
 }
 
+/// Four processes: the elapsed times only grow, and end well under the serial logins.
 #[test]
 fn a_pool_of_four_processes_takes_well_under_the_serial_time() {
     let lab = TestLab::course();
-    let stdout = String::from_utf8_lossy(&run(&lab, &["--variant", "map"]).stdout).into_owned();
+    let stdout = LESSON.stdout(&lab, &["--part", "ssh_procs_map"]);
     let elapsed = elapsed_lines(&stdout);
     assert_eq!(elapsed.len(), 9, "{stdout}");
     assert!(
@@ -116,7 +175,7 @@ fn a_pool_of_four_processes_takes_well_under_the_serial_time() {
         "the elapsed time only grows: {elapsed:?}"
     );
 
-    let serial = serial_logins();
+    let serial = TestLab::course_serial_login_time();
     assert!(
         elapsed[8] < serial.mul_f64(0.5),
         "4 processes took {:?}, the serial logins alone {serial:?}",
@@ -136,17 +195,11 @@ fn wait_and_map_keep_every_worker_busy() {
     let mut config = FleetConfig::generated(7, &[Platform::CiscoIos], fast);
     config.devices[0].login_delay = slow;
     let lab = TestLab::start(config);
-    let stdout =
-        String::from_utf8_lossy(&run(&lab, &["--variant", "wait,map", "--workers", "2"]).stdout)
-            .into_owned();
+    let stdout = LESSON.stdout(&lab, &["--part", "wait,map", "--workers", "2"]);
 
     let in_list_order = slow + fast * 3;
     let bound = slow + (in_list_order - slow) / 2;
-    let wait: Vec<Duration> = stdout
-        .lines()
-        .filter_map(|line| line.strip_prefix("Elapsed time: 0:00:"))
-        .map(|seconds| Duration::from_secs_f64(seconds.parse().expect("seconds")))
-        .collect();
+    let wait = elapsed_times(&stdout);
     let map = elapsed_lines(&stdout);
     assert_eq!((wait.len(), map.len()), (1, 7), "{stdout}");
     for took in [wait[0], map[6]] {
@@ -158,20 +211,37 @@ fn wait_and_map_keep_every_worker_busy() {
     }
 }
 
+/// 120 devices, one in twenty misbehaving: each failure named once, then the summary.
 #[test]
 fn faults_at_scale_name_each_failed_device_once_and_end_with_a_summary() {
     let lab = FaultyLab::start(120);
     // `ssh_conn` only reads the prompt: a device that drops during a command does not fail.
-    let stdout = lab.check_lesson(
-        env!("CARGO_BIN_EXE_09-process-pool"),
-        &["--variant", "map"],
-        false,
-    );
-    // Quiet: the header and the failures, no `Result:` and no elapsed time per device.
+    let stdout = lab.check_lesson(BINARY, &["--part", "ssh_procs_map"], false);
+    // Quiet: the header, the failures and the elapsed time; no `Result:` and no elapsed
+    // time per device.
     assert!(
-        stdout
-            .lines()
-            .all(|line| line.starts_with("== pool.map(") || line.starts_with("Error: ")),
+        stdout.lines().all(|line| line.starts_with("== pool.map(")
+            || line.starts_with("Error: ")
+            || line.starts_with("Elapsed time: ")),
         "{stdout}"
     );
+    assert_eq!(elapsed_times(&stdout).len(), 1, "{stdout}");
+}
+
+/// Point 2: a quiet run of every part prints each header in course order, simple's two
+/// done() lines, and an elapsed (or finished) time under every part that times its devices.
+#[test]
+fn a_quiet_run_shows_every_part_and_its_time() {
+    let quiet = LESSON.check_quiet_run(&[]);
+    let headers: Vec<&str> = quiet.lines().filter(|l| l.starts_with("== ")).collect();
+    assert_eq!(headers, HEADERS, "{quiet}");
+    let parts: Vec<&str> = quiet.split("\n\n").collect();
+    assert_eq!(parts.len(), HEADERS.len(), "{quiet}");
+    assert!(parts[0].contains("\nfalse\ntrue\n"), "{quiet}");
+    for part in &parts[..7] {
+        assert!(
+            part.contains("\nElapsed time: ") || part.contains("\nFinished in "),
+            "no time under\n{part}"
+        );
+    }
 }
