@@ -4,56 +4,41 @@
 //! children it starts into workers, so these tests need no procspawn test support. The
 //! snapshots hold the children's output, which proves they ran.
 
-use std::process::{Command, Output};
+use std::collections::BTreeMap;
+use std::time::Duration;
 
 use insta_cmd::assert_cmd_snapshot;
-use mock_device::{Fault, FleetConfig};
-use shared::testing::{FaultyLab, TEST_SPEED_UP, TestLab, settings};
+use mock_device::{Fault, FleetConfig, Platform};
+use shared::HASHES;
+use shared::testing::{FaultyLab, Lesson, TestLab, settings};
 
-fn lesson(lab: &TestLab, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_05-legacy-procs"));
-    command.arg("--inventory").arg(lab.inventory()).args(args);
-    command
-}
+const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_05-legacy-procs"));
 
-fn run(lab: &TestLab, args: &[&str]) -> Output {
-    lesson(lab, args).output().expect("the lesson runs")
-}
-
-const HASHES: &str =
-    "################################################################################";
-
-/// The device outputs a run printed between pairs of `#` lines, sorted.
-fn blocks(text: &str) -> Vec<String> {
-    let mut blocks = Vec::new();
-    let mut current: Option<Vec<&str>> = None;
-    for line in text.lines() {
-        match (line == HASHES, current.take()) {
-            (true, None) => current = Some(Vec::new()),
-            (true, Some(block)) => blocks.push(block.join("\n")),
-            (false, Some(mut block)) => {
-                block.push(line);
-                current = Some(block);
-            }
-            (false, None) => {}
-        }
+/// How many times each device line of a part appears: headers, elapsed times, empty lines
+/// and the queue parts' hostname lines left out.
+fn line_counts<'a>(part: &'a str, names: &[String]) -> BTreeMap<&'a str, usize> {
+    let mut counts = BTreeMap::new();
+    for line in part.lines().filter(|line| {
+        !(line.starts_with("== ")
+            || line.starts_with("Elapsed time: ")
+            || line.is_empty()
+            || names.iter().any(|name| name == line))
+    }) {
+        *counts.entry(line).or_default() += 1;
     }
-    blocks.sort();
-    blocks
+    counts
 }
 
-/// The output of parts 1 and 2: (part 1, part 2).
-fn parts(stdout: &str) -> (&str, &str) {
-    let start = stdout.find("=== Part 2").expect("part 2 runs");
-    stdout.split_at(start)
+fn hashes(text: &str) -> usize {
+    text.lines().filter(|l| *l == HASHES).count()
 }
 
 // The children start one after the other, each a few milliseconds after the one before
-// (procspawn waits for a child to call back before it starts the next). Parts 1 and 2 print
-// in the order the children finish, so on a busy machine a late starter could overtake a
-// device that answers slightly sooner. Part 1 is checked by what must hold in any order;
-// parts 2 and 3 are snapshotted on the course lab at its own speed, whose devices finish
-// at least 0.18 s apart: far more than the start-up stagger of nine children.
+// (procspawn waits for a child to call back before it starts the next). The queue parts
+// print in the order the children finish, so on a busy machine a late starter could
+// overtake a device that answers slightly sooner. `processes_show_ver` is checked by what
+// must hold in any order; the queue parts are snapshotted on the course lab at its own
+// speed, whose devices finish at least 0.18 s apart: far more than the start-up stagger.
 
 /// The course lab at the speed students see (not the faster test lab), optionally with a
 /// fault.
@@ -65,20 +50,22 @@ fn course_lab_full_speed(fault: Option<(&str, Fault)>) -> TestLab {
     })
 }
 
+/// Both queue parts on the course lab: whole blocks in completion order, no deadlock.
 #[test]
-fn parts_2_and_3() {
+fn the_queue_parts_print_whole_blocks_in_completion_order() {
     let lab = course_lab_full_speed(None);
     let _guard = settings().bind_to_scope();
-    assert_cmd_snapshot!(lesson(&lab, &["--variant", "queue,deadlock"]));
+    assert_cmd_snapshot!(LESSON.command(&lab, &["--part", "proc_w_queue,proc_avoid_deadlock"]));
 }
 
+/// srx2 refuses: one `Error:` line, the eight others' blocks, `8 ok, 1 failed`.
 #[test]
 fn a_failing_device_prints_one_line_and_the_others_complete() {
     let lab = course_lab_full_speed(Some(("srx2", Fault::Refuse)));
     let _guard = settings().bind_to_scope();
-    assert_cmd_snapshot!(lesson(&lab, &["--variant", "queue"]));
+    assert_cmd_snapshot!(LESSON.command(&lab, &["--part", "queue"]));
 
-    let output = run(&lab, &["--variant", "processes"]);
+    let output = LESSON.output(&lab, &["--part", "processes_show_ver"]);
     assert!(!output.status.success(), "a failed device fails the run");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let errors: Vec<&str> = stdout
@@ -87,31 +74,35 @@ fn a_failing_device_prints_one_line_and_the_others_complete() {
         .collect();
     assert_eq!(errors.len(), 1, "{stdout}");
     assert!(errors[0].starts_with("Error: srx2: connection refused by 127.0.0.1:"));
-    assert_eq!(blocks(&stdout).len(), 8, "{stdout}");
+    assert_eq!(hashes(&stdout), 2 * 8, "{stdout}");
     assert_eq!(String::from_utf8_lossy(&output.stderr), "8 ok, 1 failed\n");
 }
 
+/// The children of `processes_show_ver` print every line `proc_w_queue` prints, mixed.
 #[test]
-fn the_children_of_part_1_print_the_blocks_part_2_prints() {
+fn the_children_of_processes_show_ver_print_the_lines_proc_w_queue_prints() {
     let lab = TestLab::course();
-    let output = run(&lab, &["--variant", "processes,queue"]);
-    assert!(output.status.success(), "{output:?}");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let (part_1, part_2) = parts(&stdout);
-    assert_eq!(blocks(part_1).len(), 9, "{part_1}");
-    assert_eq!(blocks(part_1), blocks(part_2));
+    let names: Vec<String> = lab
+        .fleet()
+        .devices()
+        .iter()
+        .map(|d| d.name.clone())
+        .collect();
+    let stdout = LESSON.stdout(&lab, &["--part", "processes_show_ver,proc_w_queue"]);
+    let (racy, queue) = stdout.split_at(stdout.find("== proc_w_queue").expect("it runs"));
+    assert_eq!(hashes(racy), 2 * 9, "{racy}");
+    assert_eq!(line_counts(racy, &names), line_counts(queue, &names));
 }
 
+/// One process per device takes well under the serial logins' time.
 #[test]
 fn a_process_per_device_takes_well_under_the_serial_time() {
     let lab = TestLab::course();
-    let output = run(&lab, &["--variant", "processes"]);
-    assert!(output.status.success(), "{output:?}");
-    let elapsed = shared::testing::elapsed_times(&String::from_utf8_lossy(&output.stdout));
+    let stdout = LESSON.stdout(&lab, &["--part", "processes_show_ver"]);
+    let elapsed = shared::testing::elapsed_times(&stdout);
     assert_eq!(elapsed.len(), 1);
 
-    let serial =
-        TestLab::serial_login_time(&FleetConfig::course_lab().scale_latency(1.0 / TEST_SPEED_UP));
+    let serial = TestLab::course_serial_login_time();
     assert!(
         elapsed[0] < serial.mul_f64(0.5),
         "one process per device took {:?}, the serial logins alone {serial:?}",
@@ -119,21 +110,52 @@ fn a_process_per_device_takes_well_under_the_serial_time() {
     );
 }
 
+/// 100 outputs outgrow the queue: `proc_w_queue` deadlocks (and gets out),
+/// `proc_avoid_deadlock` does not; both print every block.
+#[test]
+fn a_full_queue_deadlocks_proc_w_queue_and_not_proc_avoid_deadlock() {
+    let lab = TestLab::start(FleetConfig::generated(100, &Platform::ALL, Duration::ZERO));
+    let stdout = LESSON.stdout(
+        &lab,
+        &[
+            "--timeout",
+            "1",
+            "--part",
+            "proc_w_queue,proc_avoid_deadlock",
+        ],
+    );
+    let (w_queue, avoid) = stdout.split_at(stdout.find("== proc_avoid").expect("it runs"));
+    let deadlocks = |part: &str| part.lines().filter(|l| l.starts_with("deadlock: ")).count();
+    assert_eq!(deadlocks(w_queue), 1, "{w_queue}");
+    assert_eq!(deadlocks(avoid), 0, "{avoid}");
+    assert_eq!(hashes(w_queue), 2 * 100);
+    assert_eq!(hashes(avoid), 2 * 100);
+}
+
+/// 120 devices, one in twenty misbehaving: each failure named once, then the summary.
 #[test]
 fn faults_at_scale_name_each_failed_device_once_and_end_with_a_summary() {
     let lab = FaultyLab::start(120);
     // `show version` is a command: a device that drops the connection during it fails too.
     let stdout = lab.check_lesson(
         env!("CARGO_BIN_EXE_05-legacy-procs"),
-        &["--variant", "processes"],
+        &["--part", "processes_show_ver"],
         true,
     );
     // Quiet: the children printed nothing; the parent its header, the failures, the time.
     assert!(
         stdout.lines().all(|line| line.is_empty()
-            || line.starts_with("=== Part 1")
+            || line.starts_with("== processes_show_ver")
             || line.starts_with("Error: ")
             || line.starts_with("Elapsed time: ")),
         "{stdout}"
     );
+}
+
+/// All three parts past 100 devices: each header and elapsed time, no device named.
+/// (`--timeout 2`: 120 outputs fill `proc_w_queue`'s queue, which waits twice that.)
+#[test]
+fn a_quiet_run_prints_every_header_and_elapsed_time() {
+    let quiet = LESSON.check_quiet_run(&["--timeout", "2"]);
+    assert_eq!(quiet.matches("Elapsed time: ").count(), 3, "{quiet}");
 }

@@ -1,0 +1,113 @@
+//! `processes_show_ver`: a process per device, and every child prints its own result.
+//!
+//! The same program as lesson 04's `threads_show_ver` with processes: each child prints 80
+//! `#`, its device's `show version` line by line, and 80 `#`; the parent keeps the children
+//! in a list, joins them in order and prints the elapsed time. Nine processes write to one
+//! terminal and nobody decides who goes first: their lines mix, as threads' did. The fix is
+//! the course's next script, `proc_w_queue` (the next part, not a second half here: the
+//! course itself answers the race with it). `--part processes_show_ver` (or `processes`).
+//! About 100 lines: the start line at the bottom, which makes the race show on every run,
+//! is not in the Python script.
+
+use std::io::{Read as _, Write as _};
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::process::Stdio;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use shared::{Device, HASHES, Report, SshError};
+
+pub fn run(devices: &[Device], report: &Report) {
+    shared::print_header("processes_show_ver: every child process prints its own result");
+    let start_time = Instant::now();
+
+    // Past 100 devices the blocks would bury the summary: the children get no stdout (by
+    // default a child shares its parent's) and need not wait for each other.
+    let start_line = if report.is_quiet() {
+        None
+    } else {
+        start_line(devices.len())
+    };
+    let mut procs = Vec::new();
+    for a_device in devices {
+        let mut my_proc = procspawn::Builder::new();
+        if report.is_quiet() {
+            my_proc.stdout(Stdio::null());
+        }
+        let my_proc = my_proc.spawn((a_device.clone(), start_line), show_version);
+        procs.push((a_device.name.clone(), my_proc));
+    }
+
+    // Unlike `threading.enumerate()` there is nothing to skip: `procs` holds the children
+    // and nothing else. `join()` waits for a child to finish and hands back its return value.
+    for (name, a_proc) in procs {
+        if let Err(e) = report.count(&name, &joined(&name, a_proc.join())) {
+            report.println(format_args!("Error: {e}"));
+        }
+    }
+
+    println!();
+    shared::print_elapsed(start_time);
+}
+
+/// The child's job. `a_device` arrived serialized over a socket; what it prints goes to the
+/// stdout it inherited from the parent, one line per call, as Python's `print` does: between
+/// two lines of this child, any other child may write its own.
+fn show_version((a_device, start_line): (Device, Option<u16>)) -> Result<(), SshError> {
+    let result = shared::show_version(&a_device);
+    if let Some(port) = start_line {
+        wait_for_the_others(port, a_device.timeout);
+    }
+    // `writeln!`, not `println!`: a reader that went away (`| head`) ends the printing
+    // quietly instead of panicking in nine children.
+    let mut stdout = std::io::stdout();
+    // A failure is the parent's to print: it hears of it from `join()`, crashes included.
+    if let Ok(output) = &result {
+        let _ = writeln!(stdout, "{HASHES}").and_then(|()| {
+            for line in output.lines() {
+                // Let another process run after every line, as the scheduler may at any time.
+                thread::yield_now();
+                writeln!(stdout, "{line}")?;
+            }
+            writeln!(stdout, "{HASHES}")
+        });
+    }
+    result.map(drop)
+}
+
+/// What a `join()` gave, as one `Result`: the job's own error names its device; a child that
+/// died on its own (killed, crashed) is that device's failure too.
+pub fn joined<T>(
+    device: &str,
+    joined: Result<Result<T, SshError>, procspawn::SpawnError>,
+) -> Result<T, SshError> {
+    joined.unwrap_or_else(|e| {
+        Err(SshError::CommandFailed {
+            device: device.to_string(),
+            command: "show version".to_string(),
+            message: format!("its process failed: {e}"),
+        })
+    })
+}
+
+// The start line. The course lab's devices answer a tenth of a second apart, time enough
+// for a whole block: printed as they come, the blocks would rarely meet. So each child
+// waits, output in hand, until every child has its own; then they all print at once, and
+// the race shows on every run. Processes share no memory, so `std::sync::Barrier` (04's
+// tool) cannot do it: the parent listens on a local port, each child connects and waits,
+// and the parent closes every connection once the last child has come.
+
+fn start_line(children: usize) -> Option<u16> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).ok()?;
+    let port = listener.local_addr().ok()?.port();
+    thread::spawn(move || drop(listener.incoming().take(children).collect::<Vec<_>>()));
+    Some(port)
+}
+
+fn wait_for_the_others(port: u16, timeout: f64) {
+    if let Ok(mut start_line) = TcpStream::connect((Ipv4Addr::LOCALHOST, port)) {
+        // A sibling that died before it came would keep us here: wait a device timeout at most.
+        let _ = start_line.set_read_timeout(Some(Duration::from_secs_f64(timeout)));
+        let _ = start_line.read(&mut [0]);
+    }
+}
