@@ -6,7 +6,7 @@
 //! baseline: `--part ex1_serial,concurrency`. Look for: the thread-per-device row close to
 //! the slowest device alone, not to the sum: a thread waiting on the network needs no CPU.
 //!
-//! About 100 lines: what the times show is said from the measured times, in one of three
+//! About 120 lines: what the times show is said from the measured times, in one of three
 //! sentences, because a lab with little to wait for tells a different story.
 
 use std::thread;

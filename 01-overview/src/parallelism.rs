@@ -9,7 +9,7 @@
 //!
 //! A machine busy with other programs can take the spare CPUs away: each row is the fastest
 //! of several rounds, and when even that shows no speed-up the closing lines say the machine
-//! was too busy, instead of concluding. About 120 lines for that reason.
+//! was too busy, instead of concluding. About 170 lines (then its unit tests) for that reason.
 
 use std::thread;
 use std::time::{Duration, Instant};
