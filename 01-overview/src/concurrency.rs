@@ -35,7 +35,7 @@ pub fn run(devices: &[Device], report: &Report, serial: Option<&Serial>) {
                 })
             })
             .collect();
-        threads.into_iter().map(cpus::join).collect::<Vec<_>>()
+        threads.into_iter().map(shared::join).collect::<Vec<_>>()
     });
     let fan_out = start_time.elapsed();
 

@@ -1,6 +1,6 @@
 //! Not a point of the lesson: which CPUs the two measuring parts may run their threads on.
 
-use std::thread::{self, ScopedJoinHandle};
+use std::thread;
 
 use core_affinity::CoreId;
 
@@ -43,11 +43,4 @@ pub fn print_machine(one_cpu: Option<CoreId>) {
              \"1 CPU\" rows below ran on every CPU.\n"
         ),
     }
-}
-
-/// Waits for a scoped thread and hands back its result; a panic in the thread goes on here.
-pub fn join<T>(handle: ScopedJoinHandle<'_, T>) -> T {
-    handle
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
 }

@@ -164,7 +164,7 @@ fn count_primes_on_threads(threads: usize, rounds: usize, cpu: Option<CoreId>) -
                 })
             })
             .collect();
-        handles.into_iter().map(cpus::join).collect()
+        handles.into_iter().map(shared::join).collect()
     });
     let wall = start.elapsed();
     Run {

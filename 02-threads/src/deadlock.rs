@@ -15,7 +15,7 @@ use std::sync::{Barrier, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::join::join;
+use shared::join;
 
 /// A bank account behind its own lock: the classic setting for a deadlock.
 #[derive(Debug)]

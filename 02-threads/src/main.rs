@@ -28,7 +28,6 @@
 //! prompts in the order the devices answered, not the order of the list.
 
 mod deadlock;
-mod join;
 mod no_gil;
 mod one_process;
 mod queue;

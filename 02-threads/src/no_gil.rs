@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use shared::cpu::{fastest_of, one_round, rounds_lasting};
 use shared::{Device, Report};
 
-use crate::join::join;
+use shared::join;
 
 pub fn run(devices: &[Device], report: &Report) {
     shared::print_header("No GIL: CPU-bound threads run in parallel");

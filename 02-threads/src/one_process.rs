@@ -8,7 +8,7 @@
 use std::collections::HashSet;
 use std::thread;
 
-use crate::join::join;
+use shared::join;
 
 pub fn run() {
     shared::print_header("Many threads, one process");
