@@ -1,0 +1,157 @@
+//! What to run: the benchmark's settings (from `STRATEGIES_*` and `--quick`) and its rows,
+//! one job per strategy and pool size in each (N, latency) cell.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use crate::{Kind, MAP, POOL_WORKERS, SMALL_POOL, STRATEGIES, Strategy, THREAD_POOL};
+
+#[derive(Debug)]
+pub struct Config {
+    pub ns: Vec<usize>,
+    pub latencies: Vec<Duration>,
+    /// Runs per row forced (quick mode: 1).
+    pub runs: Option<usize>,
+    /// Where BENCHMARKS.md and BENCHMARKS.svg go.
+    pub out_dir: PathBuf,
+    /// The full benchmark (all N and latencies): the files at the root of the repository.
+    pub full: bool,
+    pub quick: bool,
+}
+
+pub fn parse_list<T>(var: &str, parse: impl Fn(&str) -> Result<T>) -> Result<Option<Vec<T>>> {
+    match std::env::var(var) {
+        Ok(text) if !text.trim().is_empty() => text
+            .split(',')
+            .map(|item| parse(item.trim()).with_context(|| format!("{var}: `{item}`")))
+            .collect::<Result<Vec<T>>>()
+            .map(Some),
+        _ => Ok(None),
+    }
+}
+
+pub fn parse_latency(text: &str) -> Result<Duration> {
+    if let Ok(seconds) = text.parse::<f64>() {
+        return Ok(Duration::from_secs_f64(seconds));
+    }
+    Ok(humantime::parse_duration(text)?)
+}
+
+impl Config {
+    pub fn from_env(root: &Path, target: &Path) -> Result<Config> {
+        let quick = std::env::args().any(|a| a == "--quick")
+            || std::env::var("STRATEGIES_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
+        let ns = parse_list("STRATEGIES_N", |s| Ok(s.parse::<usize>()?))?;
+        let latencies = parse_list("STRATEGIES_LATENCY", parse_latency)?;
+        let all_ns = vec![10, 100, 1000];
+        let all_latencies = vec![
+            Duration::ZERO,
+            Duration::from_millis(100),
+            Duration::from_secs(1),
+        ];
+        let subset = ns.is_some() || latencies.is_some();
+        let config = if quick {
+            Config {
+                ns: ns.unwrap_or_else(|| vec![10]),
+                latencies: latencies.unwrap_or(all_latencies),
+                runs: Some(1),
+                out_dir: target.join("strategies-quick"),
+                full: false,
+                quick: true,
+            }
+        } else if subset {
+            Config {
+                ns: ns.unwrap_or(all_ns),
+                latencies: latencies.unwrap_or(all_latencies),
+                runs: None,
+                out_dir: target.join("strategies-subset"),
+                full: false,
+                quick: false,
+            }
+        } else {
+            Config {
+                ns: all_ns,
+                latencies: all_latencies,
+                runs: None,
+                out_dir: root.to_path_buf(),
+                full: true,
+                quick: false,
+            }
+        };
+        if config.ns.contains(&0) {
+            bail!("STRATEGIES_N: every N must be at least 1");
+        }
+        Ok(config)
+    }
+}
+
+/// One row of the results: a strategy with a pool size, in one (N, latency) cell.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub strategy: usize,
+    pub n: usize,
+    pub latency: Duration,
+    pub workers: usize,
+}
+
+impl Job {
+    pub fn strategy(&self) -> &'static Strategy {
+        &STRATEGIES[self.strategy]
+    }
+
+    /// `ceil(N/W) × latency`; W = 1 for serial and W = N for a thread or process per device.
+    pub fn ideal(&self) -> Duration {
+        let batches = self.n.div_ceil(self.workers.max(1));
+        self.latency * u32::try_from(batches).unwrap_or(u32::MAX)
+    }
+
+    pub fn args(&self, inventory: &Path) -> Vec<String> {
+        let s = self.strategy();
+        let mut args: Vec<String> = s.args.iter().map(|a| a.to_string()).collect();
+        args.push("--inventory".into());
+        args.push(inventory.display().to_string());
+        if s.kind == Kind::Pool {
+            args.push("--workers".into());
+            args.push(self.workers.to_string());
+        }
+        args
+    }
+
+    /// Serial over 1000 devices at 1 s would take a quarter of an hour for one figure
+    /// everybody can compute: N × L.
+    pub fn skipped(&self) -> Option<String> {
+        let ideal = self.ideal();
+        (self.strategy().kind == Kind::Serial && ideal > Duration::from_secs(300))
+            .then(|| format!("not run (~{:.0} s)", ideal.as_secs_f64()))
+    }
+}
+
+pub fn jobs(n: usize, latency: Duration) -> Vec<Job> {
+    let mut jobs: Vec<Job> = STRATEGIES
+        .iter()
+        .enumerate()
+        .map(|(i, s)| Job {
+            strategy: i,
+            n,
+            latency,
+            workers: match s.kind {
+                Kind::Serial => 1,
+                Kind::PerDevice => n,
+                Kind::Pool => n.min(POOL_WORKERS),
+            },
+        })
+        .collect();
+    if n == 1000 && latency.is_zero() {
+        for strategy in [THREAD_POOL, MAP] {
+            jobs.push(Job {
+                strategy,
+                n,
+                latency,
+                workers: SMALL_POOL,
+            });
+        }
+    }
+    jobs
+}

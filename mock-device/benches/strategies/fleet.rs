@@ -1,0 +1,224 @@
+//! The mock fleet as a process of its own: started with `--inventory-out`, ready once its
+//! inventory is complete, stopped with SIGTERM; and the start-up of a 10,000-device fleet.
+
+use std::collections::VecDeque;
+use std::fs;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+use crate::measure::kb_field;
+use crate::run::Workspace;
+use crate::{BIG_FLEET, MIB};
+
+#[derive(Debug)]
+pub struct MockFleet {
+    pub child: Child,
+    pub pid: i32,
+    pub inventory: PathBuf,
+    /// From spawning the process to a complete inventory file.
+    pub ready_after: Duration,
+    /// The start-up time the mock printed itself (`N devices started in X ms`).
+    pub reported: Option<Duration>,
+    pub output: Arc<Mutex<VecDeque<String>>>,
+}
+
+pub fn drain(stream: impl Read + Send + 'static, tail: Arc<Mutex<VecDeque<String>>>) {
+    thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            let mut tail = tail.lock().unwrap_or_else(|e| e.into_inner());
+            if tail.len() >= 40 {
+                tail.pop_front();
+            }
+            tail.push_back(line);
+        }
+    });
+}
+
+pub fn tail_text(tail: &Mutex<VecDeque<String>>) -> String {
+    let tail = tail.lock().unwrap_or_else(|e| e.into_inner());
+    tail.iter()
+        .rev()
+        .take(6)
+        .rev()
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("\n    ")
+}
+
+impl MockFleet {
+    pub fn start(bin: &Path, n: usize, login_delay: Duration, dir: &Path) -> Result<MockFleet> {
+        let inventory = dir.join(format!("fleet-{n}.yaml"));
+        let _ = fs::remove_file(&inventory);
+        let started = Instant::now();
+        let mut child = Command::new(bin)
+            .arg("--devices")
+            .arg(n.to_string())
+            .arg("--login-delay")
+            .arg(format!("{}ms", login_delay.as_millis()))
+            .arg("--command-delay")
+            .arg("0s")
+            .arg("--inventory-out")
+            .arg(&inventory)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("cannot start {}", bin.display()))?;
+        let pid = i32::try_from(child.id()).context("pid out of range")?;
+        let output = Arc::new(Mutex::new(VecDeque::new()));
+        if let Some(out) = child.stdout.take() {
+            drain(out, Arc::clone(&output));
+        }
+        if let Some(err) = child.stderr.take() {
+            drain(err, Arc::clone(&output));
+        }
+        let mut fleet = MockFleet {
+            child,
+            pid,
+            inventory,
+            ready_after: Duration::ZERO,
+            reported: None,
+            output,
+        };
+        // Complete: one host_key line per device (the last field of each entry).
+        let deadline = started + Duration::from_secs(120);
+        loop {
+            if let Some(status) = fleet.child.try_wait()? {
+                bail!(
+                    "the mock fleet of {n} devices exited ({status}) before writing its \
+                     inventory:\n    {}",
+                    tail_text(&fleet.output)
+                );
+            }
+            if let Ok(text) = fs::read_to_string(&fleet.inventory)
+                && text
+                    .lines()
+                    .filter(|l| l.trim_start().starts_with("host_key:"))
+                    .count()
+                    == n
+                && text.ends_with('\n')
+            {
+                fleet.ready_after = started.elapsed();
+                break;
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "the mock fleet of {n} devices wrote no complete inventory in 120 s:\n    {}",
+                    tail_text(&fleet.output)
+                );
+            }
+            thread::sleep(Duration::from_millis(2));
+        }
+        // Its own figure, printed after the table.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while fleet.reported.is_none() && Instant::now() < deadline {
+            {
+                let tail = fleet.output.lock().unwrap_or_else(|e| e.into_inner());
+                fleet.reported = tail.iter().find_map(|l| {
+                    let rest = l.split_once(" devices started in ")?.1;
+                    let ms = rest.split_once(" ms")?.0.parse::<u64>().ok()?;
+                    Some(Duration::from_millis(ms))
+                });
+            }
+            thread::sleep(Duration::from_millis(5));
+        }
+        Ok(fleet)
+    }
+
+    pub fn rss(&self) -> u64 {
+        kb_field(&format!("/proc/{}/status", self.pid), "VmRSS:")
+    }
+
+    /// SIGTERM (the mock closes every listener and exits 0), SIGKILL after 10 s.
+    pub fn stop(mut self) -> Result<()> {
+        let _ = kill(Pid::from_raw(self.pid), Signal::SIGTERM);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                if !status.success() {
+                    eprintln!("warning: the mock fleet exited with {status}");
+                }
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                eprintln!("warning: the mock fleet ignored SIGTERM for 10 s; killing it");
+                self.child.kill()?;
+                self.child.wait()?;
+                return Ok(());
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for MockFleet {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct BigFleet {
+    pub ready: Vec<f64>,
+    pub reported: Vec<f64>,
+    pub rss: Vec<f64>,
+    pub failures: Vec<String>,
+}
+
+pub fn measure_big_fleet(ws: &Workspace, runs: usize) -> BigFleet {
+    let mut big = BigFleet {
+        ready: Vec::new(),
+        reported: Vec::new(),
+        rss: Vec::new(),
+        failures: Vec::new(),
+    };
+    for i in 0..runs {
+        let fleet = MockFleet::start(
+            &ws.bin_dir.join("mock-device"),
+            BIG_FLEET,
+            Duration::ZERO,
+            ws.scratch.path(),
+        );
+        match fleet {
+            Ok(fleet) => {
+                // Let it settle (the table it prints after the inventory).
+                thread::sleep(Duration::from_millis(500));
+                let rss = fleet.rss() as f64 / MIB;
+                println!(
+                    "mock with {BIG_FLEET} devices, start {}/{runs}: inventory after {:.3} s \
+                     (it says {}), RSS {rss:.1} MiB",
+                    i + 1,
+                    fleet.ready_after.as_secs_f64(),
+                    fleet
+                        .reported
+                        .map_or("nothing".into(), |d| format!("{} ms", d.as_millis())),
+                );
+                big.ready.push(fleet.ready_after.as_secs_f64());
+                if let Some(r) = fleet.reported {
+                    big.reported.push(r.as_secs_f64());
+                }
+                big.rss.push(rss);
+                if let Err(e) = fleet.stop() {
+                    big.failures.push(format!("stopping it: {e:#}"));
+                }
+            }
+            Err(e) => {
+                println!("mock with {BIG_FLEET} devices: FAILED: {e:#}");
+                big.failures.push(format!("{e:#}"));
+            }
+        }
+    }
+    big
+}

@@ -1,0 +1,275 @@
+//! The strategies benchmark: every way the lessons talk to many devices, against a standalone
+//! mock fleet, at 10, 100 and 1000 devices and 0, 100 ms and 1 s of latency per device.
+//!
+//! ```text
+//! cargo bench -p mock-device --bench strategies
+//! ```
+//!
+//! It builds the release binaries (`cargo build --release --workspace --bins`), then for each
+//! number of devices N and latency L starts `mock-device --devices N --login-delay L
+//! --command-delay 0s --inventory-out FILE` as a process of its own, runs each strategy's
+//! lesson binary against that inventory several times, and writes the medians to
+//! `BENCHMARKS.md` and a plot of wall time against N to `BENCHMARKS.svg`, both at the root
+//! of the repository. The full run takes about 12 minutes on 2 cores.
+//!
+//! For trying it out (results go under `target/strategies-*/`, never over the committed
+//! files):
+//!
+//! ```text
+//! STRATEGIES_QUICK=1 cargo bench -p mock-device --bench strategies        # N = 10 only, one run each
+//! STRATEGIES_N=1000 STRATEGIES_LATENCY=0 cargo bench -p mock-device --bench strategies  # a subset
+//! ```
+//!
+//! What is measured for each run of a lesson (Linux only, as it reads /proc):
+//! - wall time, from spawning the lesson to its exit;
+//! - client CPU: user + system seconds of the lesson and of all its descendants
+//!   (`getrusage(RUSAGE_CHILDREN)` before and after; this process is a child subreaper, so a
+//!   worker process orphaned by the lesson is reaped here and still counted);
+//! - client peak memory: the maximum, over the run, of the summed RSS of the lesson and of all
+//!   its descendants, sampled from /proc every 10 ms or more (never more than a fifth of the
+//!   time goes to sampling; never below the lesson's own VmHWM); summed PSS is sampled every
+//!   200 ms or more as well;
+//! - CPU of the mock fleet during the run, from /proc/PID/stat.
+//!
+//! Every run must exit 0 (every device answered); a run that does not is reported in the
+//! table and left out of the medians.
+//!
+//! The files: `main.rs` (this: the strategies, i.e. which lesson part each one runs, and the
+//! order of the work), `config.rs` (settings and rows), `fleet.rs` (the mock fleet as a
+//! process), `run.rs` (running a lesson and its rows), `measure.rs` (/proc and getrusage),
+//! `markdown.rs` and `targets.rs` (BENCHMARKS.md), `plot.rs` (BENCHMARKS.svg).
+
+mod config;
+mod fleet;
+mod markdown;
+mod measure;
+mod plot;
+mod run;
+mod targets;
+
+use std::fs;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::config::{Config, jobs};
+use crate::fleet::{MockFleet, measure_big_fleet};
+use crate::markdown::{Report, fmt_latency, git_commit, markdown, utc_now};
+use crate::measure::{Measure, children_cpu, clock_ticks, loadavg, machine, machine_cpu, own_cpu};
+use crate::plot::plot;
+use crate::run::{Workspace, run_job};
+
+/// Pools get `min(N, POOL_WORKERS)` workers.
+pub const POOL_WORKERS: usize = 100;
+/// The sessions/s target is for a thread pool of this size.
+pub const SMALL_POOL: usize = 16;
+/// Devices of the mock start-up measurement.
+pub const BIG_FLEET: usize = 10_000;
+/// A run expected to last longer than this (its ideal time) is made once.
+pub const SINGLE_RUN_ABOVE: Duration = Duration::from_secs(60);
+
+/// How many workers a strategy has, hence its ideal time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// One device after the other: ideal N × L.
+    Serial,
+    /// A thread or process per device: W = N, ideal L.
+    PerDevice,
+    /// A pool of W workers: ideal ceil(N/W) × L.
+    Pool,
+}
+
+/// One way of talking to many devices: a lesson binary and the part of it that does it
+/// (called by the part's `--part` name, the course script it ports).
+#[derive(Debug)]
+pub struct Strategy {
+    pub name: &'static str,
+    pub bin: &'static str,
+    pub args: &'static [&'static str],
+    pub kind: Kind,
+}
+
+/// The strategies, in the course's order (also the order of the tables and the plot's colours).
+pub const STRATEGIES: [Strategy; 7] = [
+    Strategy {
+        name: "serial",
+        bin: "01-overview",
+        args: &["--part", "ex1_serial"],
+        kind: Kind::Serial,
+    },
+    Strategy {
+        name: "thread per device",
+        bin: "04-legacy-threads",
+        args: &["--part", "threads_queue"],
+        kind: Kind::PerDevice,
+    },
+    Strategy {
+        name: "process per device",
+        bin: "05-legacy-procs",
+        args: &["--part", "processes_show_ver"],
+        kind: Kind::PerDevice,
+    },
+    Strategy {
+        name: "thread pool",
+        bin: "06-futures",
+        args: &["--part", "ssh_threads_wait"],
+        kind: Kind::Pool,
+    },
+    Strategy {
+        name: "as-completed",
+        bin: "07-as-completed",
+        args: &["--part", "ssh_threads_ascompleted"],
+        kind: Kind::Pool,
+    },
+    Strategy {
+        name: "map",
+        bin: "08-map",
+        args: &["--part", "ssh_threads_map"],
+        kind: Kind::Pool,
+    },
+    Strategy {
+        name: "process pool",
+        bin: "09-process-pool",
+        args: &["--part", "ssh_procs_map"],
+        kind: Kind::Pool,
+    },
+];
+
+// Indexes into STRATEGIES of the rows the targets name.
+pub const THREAD_POOL: usize = 3;
+pub const MAP: usize = 5;
+pub const PROCESS_POOL: usize = 6;
+
+pub const MIB: f64 = 1024.0 * 1024.0;
+
+fn build(root: &Path) -> Result<()> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    println!("building the release binaries: {cargo} build --release --workspace --bins");
+    let status = Command::new(&cargo)
+        .args(["build", "--release", "--workspace", "--bins"])
+        .current_dir(root)
+        .status()
+        .with_context(|| format!("cannot run {cargo}"))?;
+    if !status.success() {
+        bail!("`cargo build --release --workspace --bins` failed ({status})");
+    }
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    let t0 = Instant::now();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .context("mock-device has no parent directory")?
+        .to_path_buf();
+    // This executable is target/release/deps/strategies-HASH: the binaries are two levels up.
+    let exe = std::env::current_exe().context("cannot find this executable")?;
+    let bin_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("unexpected location of the benchmark executable")?
+        .to_path_buf();
+    let target = bin_dir.parent().unwrap_or(&bin_dir).to_path_buf();
+    let config = Config::from_env(&root, &target)?;
+    nix::sys::prctl::set_child_subreaper(true).context("cannot become a child subreaper")?;
+
+    build(&root)?;
+    // Copies: another build in the same target directory during the benchmark (other
+    // people's work) must not change the binaries half-way.
+    let scratch = tempfile::tempdir().context("cannot make a temporary directory")?;
+    let copies = scratch.path().join("bin");
+    fs::create_dir_all(&copies)?;
+    for name in STRATEGIES.iter().map(|s| s.bin).chain(["mock-device"]) {
+        let built = bin_dir.join(name);
+        fs::copy(&built, copies.join(name))
+            .with_context(|| format!("{} was not built", built.display()))?;
+    }
+    let ws = Workspace {
+        bin_dir: copies,
+        scratch,
+        ticks: clock_ticks(),
+    };
+    let machine = machine();
+    // After the build, which loads the machine itself.
+    let load_before = loadavg();
+    println!(
+        "{} cores, {}, {}; load average {load_before}; N {:?}, latencies {:?}{}",
+        machine.cores,
+        machine.memory,
+        machine.cpu,
+        config.ns,
+        config.latencies,
+        if config.quick { " (quick)" } else { "" }
+    );
+    let measuring = Instant::now();
+    let (busy0, _) = machine_cpu(ws.ticks);
+    let ours0 = own_cpu() + children_cpu()?;
+
+    let mut rows = Vec::new();
+    for &latency in &config.latencies {
+        for &n in &config.ns {
+            let fleet = MockFleet::start(
+                &ws.bin_dir.join("mock-device"),
+                n,
+                latency,
+                ws.scratch.path(),
+            )
+            .with_context(|| format!("starting the fleet of {n} devices"))?;
+            println!(
+                "[{:>6.0} s] fleet of {n} devices, login delay {}: ready in {:.3} s (pid {})",
+                t0.elapsed().as_secs_f64(),
+                fmt_latency(latency),
+                fleet.ready_after.as_secs_f64(),
+                fleet.pid
+            );
+            for job in jobs(n, latency) {
+                rows.push(run_job(&ws, &fleet, job, &config, t0));
+            }
+            fleet.stop()?;
+        }
+    }
+    let big = measure_big_fleet(&ws, if config.quick { 1 } else { 3 });
+
+    let (busy1, _) = machine_cpu(ws.ticks);
+    let ours1 = own_cpu() + children_cpu()?;
+    let span = measuring.elapsed().as_secs_f64();
+    let others = (busy1 - busy0) - (ours1 - ours0);
+    let others_share = (others / (span * machine.cores.max(1) as f64)).clamp(0.0, 1.0);
+    let load_after = loadavg();
+
+    let all: Vec<&Measure> = rows.iter().flat_map(|r| &r.runs).collect();
+    let sample_count: usize = all.iter().map(|m| m.samples).sum();
+    let sampled_time: f64 = all.iter().map(|m| m.wall).sum();
+    let report = Report {
+        config: &config,
+        rows: &rows,
+        big: &big,
+        machine: &machine,
+        load_before,
+        load_after,
+        others_share,
+        total: t0.elapsed(),
+        commit: git_commit(&root),
+        date: utc_now(),
+        samples: (sample_count, sampled_time / sample_count.max(1) as f64),
+    };
+    fs::create_dir_all(&config.out_dir)?;
+    let md_path = config.out_dir.join("BENCHMARKS.md");
+    let svg_path = config.out_dir.join("BENCHMARKS.svg");
+    fs::write(&md_path, markdown(&report))
+        .with_context(|| format!("cannot write {}", md_path.display()))?;
+    plot(&svg_path, &config, &rows).context("cannot draw the plot")?;
+    println!(
+        "wrote {} and {} in {:.1} min",
+        md_path.display(),
+        svg_path.display(),
+        t0.elapsed().as_secs_f64() / 60.0
+    );
+    let failed: usize = rows.iter().map(|r| r.failures.len()).sum();
+    if failed > 0 {
+        println!("{failed} runs failed: see the tables");
+    }
+    Ok(())
+}

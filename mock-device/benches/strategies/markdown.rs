@@ -1,0 +1,394 @@
+//! BENCHMARKS.md: the machine, the method, one table per (N, latency), the failed runs, and
+//! the targets (in `targets.rs`).
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+use crate::Kind;
+use crate::config::Config;
+use crate::fleet::BigFleet;
+use crate::measure::Machine;
+use crate::run::Row;
+use crate::targets::targets;
+use crate::{POOL_WORKERS, SMALL_POOL, STRATEGIES};
+
+pub fn fmt_latency(d: Duration) -> String {
+    if d.is_zero() {
+        "0".into()
+    } else if d.subsec_millis() == 0 {
+        format!("{}s", d.as_secs())
+    } else {
+        format!("{}ms", d.as_millis())
+    }
+}
+
+pub fn fmt_secs(s: f64) -> String {
+    if s >= 100.0 {
+        format!("{s:.1} s")
+    } else if s >= 10.0 {
+        format!("{s:.2} s")
+    } else {
+        format!("{s:.3} s")
+    }
+}
+
+pub fn opt(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    v.map_or("–".into(), f)
+}
+
+pub fn find(rows: &[Row], n: usize, latency: Duration, strategy: usize, w: usize) -> Option<&Row> {
+    rows.iter().find(|r| {
+        r.job.n == n && r.job.latency == latency && r.job.strategy == strategy && r.job.workers == w
+    })
+}
+
+pub struct Report<'a> {
+    pub config: &'a Config,
+    pub rows: &'a [Row],
+    pub big: &'a BigFleet,
+    pub machine: &'a Machine,
+    pub load_before: String,
+    pub load_after: String,
+    pub others_share: f64,
+    pub total: Duration,
+    pub commit: String,
+    pub date: String,
+    pub samples: (usize, f64),
+}
+
+pub fn markdown(r: &Report) -> String {
+    let mut md = String::new();
+    let w = &mut md;
+    let _ = writeln!(w, "# Benchmarks: seven strategies, 10 to 1000 devices\n");
+    let _ = writeln!(
+        w,
+        "Written by `cargo bench -p mock-device --bench strategies` \
+         ([mock-device/benches/strategies/](mock-device/benches/strategies/main.rs)) on {}, \
+         at commit {}; the whole benchmark took {:.1} minutes.{}\n",
+        r.date,
+        r.commit,
+        r.total.as_secs_f64() / 60.0,
+        if r.config.full {
+            ""
+        } else if r.config.quick {
+            " **Quick mode (STRATEGIES_QUICK): N = 10 only, one run per row.**"
+        } else {
+            " **A subset (STRATEGIES_N / STRATEGIES_LATENCY).**"
+        }
+    );
+    let _ = writeln!(
+        w,
+        "![Wall time against the number of devices, one panel per latency](BENCHMARKS.svg)\n"
+    );
+    let _ = writeln!(w, "The plot: [BENCHMARKS.svg](BENCHMARKS.svg).\n");
+
+    let _ = writeln!(w, "## Reproduce\n");
+    let _ = writeln!(w, "```sh");
+    let _ = writeln!(
+        w,
+        "cargo bench -p mock-device --bench strategies   # rewrites BENCHMARKS.md and BENCHMARKS.svg"
+    );
+    let _ = writeln!(
+        w,
+        "STRATEGIES_QUICK=1 cargo bench -p mock-device --bench strategies   # N = 10, one run each, into target/strategies-quick/"
+    );
+    let _ = writeln!(
+        w,
+        "STRATEGIES_N=1000 STRATEGIES_LATENCY=1s cargo bench -p mock-device --bench strategies   # a subset, into target/strategies-subset/"
+    );
+    let _ = writeln!(w, "```\n");
+    let _ = writeln!(
+        w,
+        "Linux only (it reads /proc). Nothing else runs: the benchmark builds the release \
+         binaries itself (`cargo build --release --workspace --bins`) and starts and stops \
+         every fleet it uses.\n"
+    );
+
+    let m = r.machine;
+    let _ = writeln!(w, "## Machine\n");
+    let _ = writeln!(w, "| | |\n|---|---|");
+    let _ = writeln!(w, "| cores (`available_parallelism`) | {} |", m.cores);
+    let _ = writeln!(w, "| CPU | {} |", m.cpu);
+    let _ = writeln!(w, "| memory | {} |", m.memory);
+    let _ = writeln!(w, "| Linux | {} |", m.kernel);
+    let _ = writeln!(w, "| compiler | {} |", m.rustc);
+    let _ = writeln!(
+        w,
+        "| load average (1, 5, 15 min) before / after | {} / {} |",
+        r.load_before, r.load_after
+    );
+    let _ = writeln!(
+        w,
+        "| CPU used by other programs during the benchmark | {:.0} % of the machine |\n",
+        r.others_share * 100.0
+    );
+    if r.others_share > 0.10 {
+        let _ = writeln!(
+            w,
+            "**The machine was busy**: other programs (builds and tests of other engineers) \
+             used {:.0} % of its CPU while this ran. The zero-latency rows, which are \
+             CPU-bound, are the ones that suffer; the rows with latency mostly wait.\n",
+            r.others_share * 100.0
+        );
+    }
+
+    let _ = writeln!(w, "## Method\n");
+    let _ = writeln!(
+        w,
+        "- **A standalone fleet.** For each number of devices N and latency L, \
+         `target/release/mock-device --devices N --login-delay L --command-delay 0s \
+         --inventory-out FILE` runs as a process of its own, on the same machine (127.0.0.1). \
+         Each strategy then runs against the same fleet, and the fleet is stopped before the \
+         next (N, L). The command delay is zero, so each device costs one latency whatever \
+         the lesson does on it (login only, or login and `show version`)."
+    );
+    let _ = writeln!(
+        w,
+        "- **Release builds** of the lessons (copied aside right after the build, so that \
+         another build during the benchmark cannot swap them), each started as \
+         `LESSON ARGS --inventory FILE [--workers W]`; stdout and stderr go to a file. Every \
+         run must exit 0 (every device answered); a failed run is listed and left out of the \
+         medians."
+    );
+    let _ = writeln!(
+        w,
+        "- **Medians** of 5 runs where a run takes under 5 s, 3 under a minute, 1 above \
+         (the `runs` column). Serial over 1000 devices at 1 s is not run: it would take \
+         1000 s to show N × L."
+    );
+    let _ = writeln!(
+        w,
+        "- **Pools** get W = min(N, {POOL_WORKERS}) workers; a thread or process per device \
+         has W = N; serial has W = 1. Two more rows, the thread pool and map with W = \
+         {SMALL_POOL} over 1000 devices at zero latency, are the sessions/s target.\n"
+    );
+    let _ = writeln!(w, "| strategy | lesson binary and arguments |\n|---|---|");
+    for s in &STRATEGIES {
+        let workers = if s.kind == Kind::Pool {
+            " --workers W"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            w,
+            "| {} | `{} {}{}` |",
+            s.name,
+            s.bin,
+            s.args.join(" "),
+            workers
+        );
+    }
+    let _ = writeln!(w);
+    let _ = writeln!(w, "The columns:\n");
+    let _ = writeln!(
+        w,
+        "- **wall**: median wall time, from starting the lesson's process to its exit \
+         (process start-up, reading the inventory and, for process pools, starting the \
+         workers included); **min–max** over the runs.\n\
+         - **ideal**: `ceil(N/W) × L`, the time the waiting alone takes (serial: N × L; a \
+         thread or process per device: L).\n\
+         - **efficiency**: ideal / wall (only where L > 0).\n\
+         - **sessions/s**: N / wall.\n\
+         - **client CPU**: user + system CPU seconds of the lesson and all its descendants \
+         (`getrusage(RUSAGE_CHILDREN)` before and after the run; the benchmark is a child \
+         subreaper, so worker processes are counted even when the lesson does not wait for \
+         them).\n\
+         - **client peak RSS**: the highest summed resident memory of the lesson and all its \
+         descendant processes, sampled from /proc every 10 ms or more (every {:.0} ms on \
+         average over the benchmark: a sample of a thousand processes takes a while, and \
+         at most a fifth of the time goes to sampling), and never below the lesson \
+         process's own VmHWM. A run of a few tens of milliseconds gets few samples, so its \
+         figure is a lower bound. Summed RSS counts the pages processes share (the binary, \
+         libraries) once per process, so for many processes it overstates; **peak PSS**, \
+         sampled every 200 ms or more, shares them out (shown only for runs sampled at \
+         least 3 times).\n\
+         - **mock CPU**: CPU seconds the fleet process spent during the run (its work for \
+         this client).\n\
+         - **others**: the share of the machine's CPU that other programs used during the \
+         runs (all CPU time in /proc/stat, less the client's, the mock's and the \
+         benchmark's own): where it is high, the row was measured on a busy machine.\n",
+        r.samples.1 * 1000.0
+    );
+
+    let _ = writeln!(w, "## Results\n");
+    for &latency in &r.config.latencies {
+        for &n in &r.config.ns {
+            let rows: Vec<&Row> = r
+                .rows
+                .iter()
+                .filter(|row| row.job.n == n && row.job.latency == latency)
+                .collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let _ = writeln!(
+                w,
+                "### {n} devices, latency {}\n",
+                if latency.is_zero() {
+                    "0".to_string()
+                } else {
+                    humantime::format_duration(latency).to_string()
+                }
+            );
+            let _ = writeln!(
+                w,
+                "| strategy | W | wall | min–max | ideal | efficiency | sessions/s | client CPU | client peak RSS | peak PSS | mock CPU | others | runs |"
+            );
+            let _ = writeln!(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
+            for row in rows {
+                let ideal = row.job.ideal().as_secs_f64();
+                let ideal_text = fmt_secs(ideal);
+                if let Some(why) = &row.skipped {
+                    let _ = writeln!(
+                        w,
+                        "| {} | {} | {why} | | {ideal_text} | | | | | | | | 0 |",
+                        row.job.strategy().name,
+                        row.job.workers
+                    );
+                    continue;
+                }
+                let min = row
+                    .runs
+                    .iter()
+                    .map(|m| m.wall)
+                    .fold(f64::INFINITY, f64::min);
+                let max = row.runs.iter().map(|m| m.wall).fold(0.0, f64::max);
+                let runs = if row.failures.is_empty() {
+                    row.runs.len().to_string()
+                } else {
+                    format!("{} ok, **{} FAILED**", row.runs.len(), row.failures.len())
+                };
+                let _ = writeln!(
+                    w,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    row.job.strategy().name,
+                    row.job.workers,
+                    opt(row.wall(), |v| format!("**{}**", fmt_secs(v))),
+                    if row.runs.len() > 1 {
+                        format!("{min:.3}–{max:.3}")
+                    } else {
+                        String::new()
+                    },
+                    ideal_text,
+                    opt(row.efficiency(), |e| format!("{:.0} %", e * 100.0)),
+                    opt(row.rate(), |v| format!("{v:.0}")),
+                    opt(row.med(|m| m.cpu), |v| format!("{v:.2} s")),
+                    opt(row.rss_mib(), |v| format!("{v:.1} MiB")),
+                    opt(row.pss_mib(), |v| format!("{v:.1} MiB")),
+                    opt(row.med(|m| m.mock_cpu), |v| format!("{v:.2} s")),
+                    opt(row.med(|m| m.others), |v| format!("{:.0} %", v * 100.0)),
+                    runs
+                );
+            }
+            let _ = writeln!(w);
+        }
+    }
+    let failures: Vec<(&Row, &String)> = r
+        .rows
+        .iter()
+        .flat_map(|row| row.failures.iter().map(move |f| (row, f)))
+        .collect();
+    if !failures.is_empty() {
+        let _ = writeln!(w, "### Failed runs\n");
+        for (row, f) in failures {
+            let _ = writeln!(
+                w,
+                "- {} devices, latency {}, {} (W = {}): {}",
+                row.job.n,
+                fmt_latency(row.job.latency),
+                row.job.strategy().name,
+                row.job.workers,
+                f.replace('|', "\\|")
+            );
+        }
+        let _ = writeln!(w);
+    }
+    let busy: Vec<String> = r
+        .rows
+        .iter()
+        .filter_map(|row| {
+            let others = row.med(|m| m.others)?;
+            (others > 0.25).then(|| {
+                format!(
+                    "{} at {} devices, latency {} ({:.0} %)",
+                    row.job.strategy().name,
+                    row.job.n,
+                    fmt_latency(row.job.latency),
+                    others * 100.0
+                )
+            })
+        })
+        .collect();
+    if !busy.is_empty() {
+        let _ = writeln!(
+            w,
+            "Measured while other programs used more than a quarter of the machine (the \
+             `others` column), so slower than on a quiet machine: {}.\n",
+            busy.join("; ")
+        );
+    }
+    let stragglers: usize = r
+        .rows
+        .iter()
+        .flat_map(|row| &row.runs)
+        .map(|m| m.stragglers)
+        .sum();
+    if stragglers > 0 {
+        let _ = writeln!(
+            w,
+            "{stragglers} processes in all were still running when their lesson exited (worker \
+             processes not waited for); the benchmark waited for them, and counted their CPU.\n"
+        );
+    }
+
+    targets(w, r);
+    md
+}
+
+pub fn git_commit(root: &Path) -> String {
+    let run = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .map(|s| s.trim().to_string())
+    };
+    let Some(sha) = run(&["rev-parse", "--short", "HEAD"]) else {
+        return "unknown".into();
+    };
+    let dirty =
+        run(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+    if dirty {
+        format!("`{sha}` (with uncommitted changes)")
+    } else {
+        format!("`{sha}`")
+    }
+}
+
+pub fn utc_now() -> String {
+    let secs = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let days = (secs / 86_400) as i64;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let rem = secs % 86_400;
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02} UTC",
+        rem / 3600,
+        rem / 60 % 60
+    )
+}

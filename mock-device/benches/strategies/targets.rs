@@ -1,0 +1,267 @@
+//! The targets section of BENCHMARKS.md: (a) pools at 1000 devices and 1 s, (b) sessions/s
+//! at zero latency, (c) memory of thread and process pools, (d) the 10,000-device mock; and
+//! why a pool missed its target.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use crate::markdown::{Report, find, fmt_secs, opt};
+use crate::run::{Row, median};
+use crate::{BIG_FLEET, MAP, POOL_WORKERS, PROCESS_POOL, SMALL_POOL, STRATEGIES, THREAD_POOL};
+
+pub fn verdict(ok: bool) -> &'static str {
+    if ok { "**met**" } else { "**MISSED**" }
+}
+
+pub fn targets(w: &mut String, r: &Report) {
+    let _ = writeln!(w, "## Targets\n");
+    let second = Duration::from_secs(1);
+    // (a)
+    let _ = writeln!(
+        w,
+        "**(a) 1000 devices, 1 s latency, {POOL_WORKERS} workers**: the thread pool and map \
+         within 1.05 × the ideal 10 s, the process pool within 1.10 ×.\n"
+    );
+    let mut any = false;
+    for (strategy, limit) in [(THREAD_POOL, 1.05), (MAP, 1.05), (PROCESS_POOL, 1.10)] {
+        let Some(row) = find(r.rows, 1000, second, strategy, POOL_WORKERS) else {
+            continue;
+        };
+        any = true;
+        let ideal = row.job.ideal().as_secs_f64();
+        match row.wall() {
+            Some(wall) => {
+                let ratio = wall / ideal;
+                let _ = writeln!(
+                    w,
+                    "- {}: {} = {ratio:.3} × ideal (limit {limit:.2} ×): {}{}",
+                    STRATEGIES[strategy].name,
+                    fmt_secs(wall),
+                    verdict(ratio <= limit && row.failures.is_empty()),
+                    if row.failures.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", with {} failed runs", row.failures.len())
+                    }
+                );
+                if ratio > limit {
+                    let why = explain_slow(r.rows, row, wall);
+                    let _ = writeln!(w, "  {why}");
+                }
+            }
+            None => {
+                let _ = writeln!(
+                    w,
+                    "- {}: no successful run: **MISSED**",
+                    STRATEGIES[strategy].name
+                );
+            }
+        }
+    }
+    if !any {
+        let _ = writeln!(w, "- not measured in this run");
+    }
+    let _ = writeln!(w);
+
+    // (b)
+    let _ = writeln!(
+        w,
+        "**(b) 1000 devices, zero latency**: at least 1500 sessions/s for the thread pool \
+         with {SMALL_POOL} workers.\n"
+    );
+    match find(r.rows, 1000, Duration::ZERO, THREAD_POOL, SMALL_POOL) {
+        Some(row) => match (row.rate(), row.wall()) {
+            (Some(rate), Some(wall)) => {
+                let _ = writeln!(
+                    w,
+                    "- thread pool, W = {SMALL_POOL}: {rate:.0} sessions/s ({} for 1000): {}",
+                    fmt_secs(wall),
+                    verdict(rate >= 1500.0 && row.failures.is_empty())
+                );
+                if let Some(map) = find(r.rows, 1000, Duration::ZERO, MAP, SMALL_POOL)
+                    && let Some(rate) = map.rate()
+                {
+                    let _ = writeln!(w, "- (map, W = {SMALL_POOL}: {rate:.0} sessions/s)");
+                }
+                let client = row.med(|m| m.cpu).unwrap_or(0.0);
+                let mock = row.med(|m| m.mock_cpu).unwrap_or(0.0);
+                let per = (client + mock) / 1000.0 * 1000.0;
+                let cores = r.machine.cores.max(1) as f64;
+                let _ = writeln!(
+                    w,
+                    "- Each session cost {:.2} ms of client CPU and {:.2} ms of mock CPU, \
+                     {per:.2} ms in all; client and mock share the {} cores, so the CPU \
+                     alone caps this machine at about {:.0} sessions/s.",
+                    client,
+                    mock,
+                    r.machine.cores,
+                    cores * 1000.0 / per.max(1e-9)
+                );
+                if rate < 1500.0 {
+                    let _ = writeln!(
+                        w,
+                        "- Why it is missed: {}",
+                        if r.others_share > 0.10 {
+                            format!(
+                                "other programs used {:.0} % of the machine meanwhile, and \
+                                 this row is CPU-bound; ",
+                                r.others_share * 100.0
+                            )
+                        } else {
+                            String::new()
+                        } + "the figure includes the lesson's own start-up and exit, \
+                             which a sustained rate would not pay. It would take a quieter \
+                             machine, or fewer CPU milliseconds per session on either side."
+                    );
+                }
+            }
+            _ => {
+                let _ = writeln!(w, "- no successful run: **MISSED**");
+            }
+        },
+        None => {
+            let _ = writeln!(w, "- not measured in this run");
+        }
+    }
+    let _ = writeln!(w);
+
+    // (c)
+    let _ = writeln!(
+        w,
+        "**(c) Memory of {POOL_WORKERS} pool threads against the process pool's workers** \
+         (client peak, 1000 devices, 1 s latency, W = {POOL_WORKERS}; the per-device \
+         strategies at 1000 devices for scale):\n"
+    );
+    let pick = |lat: Duration, s: usize, workers: usize| find(r.rows, 1000, lat, s, workers);
+    if pick(second, THREAD_POOL, POOL_WORKERS).is_none()
+        && pick(second, PROCESS_POOL, POOL_WORKERS).is_none()
+    {
+        let _ = writeln!(w, "- not measured in this run\n");
+    } else {
+        let _ = writeln!(
+            w,
+            "| | thread pool (06-futures), W = {POOL_WORKERS} | process pool (09-process-pool), W = {POOL_WORKERS} | thread per device (1000 threads) | process per device (1000 processes) |"
+        );
+        let _ = writeln!(w, "|---|--:|--:|--:|--:|");
+        let cols = [
+            pick(second, THREAD_POOL, POOL_WORKERS),
+            pick(second, PROCESS_POOL, POOL_WORKERS),
+            pick(second, 1, 1000),
+            pick(second, 2, 1000),
+        ];
+        let line = |name: &str, f: &dyn Fn(&Row) -> Option<f64>| {
+            let cells: Vec<String> = cols
+                .iter()
+                .map(|c| c.and_then(f).map_or("–".into(), |v| format!("{v:.1} MiB")))
+                .collect();
+            format!("| {name} | {} |", cells.join(" | "))
+        };
+        let _ = writeln!(w, "{}", line("peak RSS, summed", &|row| row.rss_mib()));
+        let _ = writeln!(w, "{}", line("peak PSS, summed", &|row| row.pss_mib()));
+        let _ = writeln!(
+            w,
+            "{}",
+            line("peak PSS per worker", &|row| row
+                .pss_mib()
+                .map(|v| v / row.job.workers as f64))
+        );
+        let _ = writeln!(w);
+        if let (Some(t), Some(p)) = (
+            cols[0].and_then(|r| r.pss_mib()),
+            cols[1].and_then(|r| r.pss_mib()),
+        ) {
+            let _ = writeln!(
+                w,
+                "The process pool's workers take {:.1} × the memory of the thread pool \
+                 (PSS; {:.1} MiB more for {POOL_WORKERS} workers). A thread costs its stack \
+                 as far as it is touched; a worker process carries its own heap, its own \
+                 copy of the program's writable data, its own SSH library state.\n",
+                p / t.max(1e-9),
+                p - t
+            );
+        }
+    }
+
+    // (d)
+    let _ = writeln!(
+        w,
+        "**(d) The mock with {BIG_FLEET} devices**: start-up and memory.\n"
+    );
+    let big = r.big;
+    match (median(big.ready.clone()), median(big.rss.clone())) {
+        (Some(ready), Some(rss)) => {
+            let _ = writeln!(
+                w,
+                "- `mock-device --devices {BIG_FLEET} --inventory-out F`, from starting the \
+                 process to a complete inventory file: **{}** (median of {}; the mock's own \
+                 figure for starting the fleet: {}).",
+                fmt_secs(ready),
+                big.ready.len(),
+                opt(median(big.reported.clone()), fmt_secs)
+            );
+            let _ = writeln!(
+                w,
+                "- Its memory, idle with {BIG_FLEET} devices listening: **{rss:.1} MiB** RSS \
+                 ({:.1} KiB per device).",
+                rss * 1024.0 / BIG_FLEET as f64
+            );
+        }
+        _ => {
+            let _ = writeln!(w, "- no successful start: **MISSED**");
+        }
+    }
+    for f in &big.failures {
+        let _ = writeln!(w, "- failed: {f}");
+    }
+    let _ = writeln!(w);
+}
+
+/// Why a pool took longer than its target: compare with the same lesson at zero latency,
+/// which is what waiting cannot hide.
+pub fn explain_slow(rows: &[Row], row: &Row, wall: f64) -> String {
+    let ideal = row.job.ideal().as_secs_f64();
+    let excess = wall - ideal;
+    let mut text = format!("Why: {excess:.2} s over the ideal.");
+    let process = row.job.strategy == PROCESS_POOL;
+    let zero = find(
+        rows,
+        row.job.n,
+        Duration::ZERO,
+        row.job.strategy,
+        row.job.workers,
+    )
+    .and_then(Row::wall);
+    if let Some(zero) = zero {
+        let _ = write!(
+            text,
+            " The same lesson over the same {} devices with no latency at all takes {}: \
+             starting the program{}, reading the inventory, and the CPU of {} SSH logins on \
+             both sides, which share the machine's cores. That part is not waiting, so \
+             latency cannot hide it; it is {:.0} % of the excess.",
+            row.job.n,
+            fmt_secs(zero),
+            if process {
+                format!(" and its {} worker processes", row.job.workers)
+            } else {
+                String::new()
+            },
+            row.job.n,
+            (zero / excess.max(1e-9) * 100.0).min(999.0)
+        );
+    }
+    if let Some(cpu) = row.med(|m| m.cpu) {
+        let _ = write!(
+            text,
+            " Over this run the client used {cpu:.2} s of CPU and the mock {:.2} s.",
+            row.med(|m| m.mock_cpu).unwrap_or(0.0)
+        );
+    }
+    text.push_str(if process {
+        " What it would take: workers that start faster or before the clock (procspawn \
+         starts them one by one, each a new process of the whole program), or a target \
+         with room for the pool's start-up."
+    } else {
+        " What it would take: less fixed cost per run, or a quieter machine."
+    });
+    text
+}
