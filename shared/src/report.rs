@@ -142,7 +142,9 @@ impl Report {
         if let Some(bar) = counts.progress.take() {
             bar.finish_and_clear();
         }
-        if let Some(summary) = counts.summary().filter(|_| self.quiet || !counts.failed.is_empty())
+        if let Some(summary) = counts
+            .summary()
+            .filter(|_| self.quiet || !counts.failed.is_empty())
         {
             eprintln!("{summary}");
         }
