@@ -147,3 +147,9 @@ fn a_quiet_run_prints_every_line_that_is_not_about_one_device() {
         assert!(quiet.contains(line), "no `{line}` row in:\n{quiet}");
     }
 }
+
+/// `--help` fits the terminal and lists every part by its file's name.
+#[test]
+fn help_wraps_and_lists_the_parts() {
+    LESSON.check_help(&["ex1_serial", "concurrency", "parallelism"]);
+}

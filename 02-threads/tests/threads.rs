@@ -243,3 +243,15 @@ fn a_quiet_run_keeps_every_line_that_is_not_per_device() {
         assert!(quiet.contains(line), "{line} in\n{quiet}");
     }
 }
+
+/// `--help` fits the terminal and lists every part by its file's name.
+#[test]
+fn help_wraps_and_lists_the_parts() {
+    LESSON.check_help(&[
+        "one_process",
+        "race_condition",
+        "deadlock",
+        "no_gil",
+        "queue",
+    ]);
+}

@@ -114,3 +114,14 @@ fn a_quiet_run_prints_every_line_that_is_not_about_one_device() {
         assert!(quiet.contains(line), "no `{line}` in:\n{quiet}");
     }
 }
+
+/// `--help` fits the terminal and lists every part by its file's name.
+#[test]
+fn help_wraps_and_lists_the_parts() {
+    LESSON.check_help(&[
+        "one_process_per_session",
+        "own_memory",
+        "inter_process_communication",
+        "start_up_cost",
+    ]);
+}

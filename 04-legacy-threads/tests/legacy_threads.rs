@@ -150,3 +150,9 @@ fn a_quiet_run_prints_every_header_and_elapsed_time() {
     let quiet = LESSON.check_quiet_run(&[]);
     assert_eq!(quiet.matches("Elapsed time: ").count(), 2, "{quiet}");
 }
+
+/// `--help` fits the terminal and lists every part by its file's name.
+#[test]
+fn help_wraps_and_lists_the_parts() {
+    LESSON.check_help(&["threads_show_ver", "threads_queue"]);
+}

@@ -172,3 +172,15 @@ fn a_reader_that_closes_the_pipe_early_ends_the_run_quietly() {
     assert_eq!(output.status.code(), Some(0), "stderr: {stderr}");
     assert_eq!(stderr, "", "nothing on stderr");
 }
+
+/// `--help` fits the terminal, lists every part by its file's name, and says how many
+/// workers the pool has when `--workers` is not given.
+#[test]
+fn help_wraps_lists_the_parts_and_names_the_pool_size() {
+    let help = LESSON.check_help(&[
+        "ssh_threads_ascompleted",
+        "ssh_threads_ascompleted_cm",
+        "ex3b_cf_ascompleted",
+    ]);
+    assert!(help.contains("default: 4"), "{help}");
+}

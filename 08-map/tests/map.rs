@@ -153,3 +153,16 @@ fn faults_at_scale_name_each_failed_device_once_and_end_with_a_summary() {
         false,
     );
 }
+
+/// `--help` fits the terminal, lists every part by its file's name, and says how many
+/// workers the pool has when `--workers` is not given.
+#[test]
+fn help_wraps_lists_the_parts_and_names_the_pool_size() {
+    let help = LESSON.check_help(&[
+        "ssh_threads_map",
+        "par_iter",
+        "ssh_threads_map2",
+        "map_two_iterables",
+    ]);
+    assert!(help.contains("default: 4"), "{help}");
+}

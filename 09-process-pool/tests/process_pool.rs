@@ -245,3 +245,20 @@ fn a_quiet_run_shows_every_part_and_its_time() {
         );
     }
 }
+
+/// `--help` fits the terminal, lists every part by its file's name, and says how many
+/// workers the pool has when `--workers` is not given.
+#[test]
+fn help_wraps_lists_the_parts_and_names_the_pool_size() {
+    let help = LESSON.check_help(&[
+        "ssh_procs_simple",
+        "ssh_procs_wait",
+        "ssh_procs_ascompleted",
+        "ssh_procs_ascompleted_cm",
+        "ssh_procs_map",
+        "ssh_procs_map2",
+        "ex6_cf_map",
+        "cost",
+    ]);
+    assert!(help.contains("default: 4"), "{help}");
+}

@@ -66,6 +66,29 @@ impl Lesson {
         stdout
     }
 
+    /// `--help`, checked as every lesson owes it: wrapped (no line over 100 columns, clap's
+    /// width when there is no terminal), and, for a lesson with parts, each part listed by
+    /// the name of its file. Returns the help text for the lesson's own checks (its
+    /// `--workers` default).
+    pub fn check_help(&self, parts: &[&str]) -> String {
+        let output = Command::new(self.binary)
+            .arg("--help")
+            .output()
+            .expect("the lesson runs");
+        let help = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(output.status.success(), "{help}");
+        for line in help.lines() {
+            assert!(line.chars().count() <= 100, "too long: `{line}`");
+        }
+        for part in parts {
+            assert!(
+                help.contains(&format!("- {part}:")),
+                "{part} not in\n{help}"
+            );
+        }
+        help
+    }
+
     /// What a quiet run (past [`crate::report::QUIET_ABOVE`] devices) owes, the same in
     /// every lesson: each part's `== title ==` line, and every line that is not about one
     /// device (`Elapsed time:`, `Finished in`, a `done()` line's `true` or `false`) as the
