@@ -75,16 +75,11 @@ fn main() -> ExitCode {
     // What ex1_serial measured, for the concurrency part to compare with.
     let mut serial = None;
 
-    for (n, part) in args.parts.selected().into_iter().enumerate() {
-        if n > 0 {
-            println!();
-        }
-        match part {
-            Part::Ex1Serial => serial = Some(ex1_serial::run(&lab.devices, &report)),
-            Part::Concurrency => concurrency::run(&lab.devices, &report, serial.as_ref()),
-            Part::Parallelism => parallelism::run(),
-        }
-    }
+    args.parts.for_each(|part| match part {
+        Part::Ex1Serial => serial = Some(ex1_serial::run(&lab.devices, &report)),
+        Part::Concurrency => concurrency::run(&lab.devices, &report, serial.as_ref()),
+        Part::Parallelism => parallelism::run(),
+    });
 
     drop(lab); // the in-process lab stops here, after the last device was used
     report.exit_code()

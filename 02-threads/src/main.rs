@@ -70,18 +70,13 @@ fn main() -> ExitCode {
     // no_gil and queue talk to the devices: one report counts each device once for both.
     let report = Report::new(&lab);
 
-    for (n, part) in args.parts.selected().into_iter().enumerate() {
-        if n > 0 {
-            println!();
-        }
-        match part {
-            Part::OneProcess => one_process::run(),
-            Part::RaceCondition => race_condition::run(),
-            Part::Deadlock => deadlock::run(),
-            Part::NoGil => no_gil::run(&lab.devices, &report),
-            Part::Queue => queue::run(&lab.devices, &report),
-        }
-    }
+    args.parts.for_each(|part| match part {
+        Part::OneProcess => one_process::run(),
+        Part::RaceCondition => race_condition::run(),
+        Part::Deadlock => deadlock::run(),
+        Part::NoGil => no_gil::run(&lab.devices, &report),
+        Part::Queue => queue::run(&lab.devices, &report),
+    });
 
     drop(lab); // the in-process lab stops here, after the last device was used
     report.exit_code()

@@ -105,19 +105,14 @@ fn main() -> ExitCode {
     // One report for the whole run: a device that fails in several parts is one failed device.
     let report = Report::new(&lab);
 
-    for (n, part) in args.parts.selected().into_iter().enumerate() {
-        if n > 0 {
-            println!();
+    args.parts.for_each(|part| match part {
+        Part::OneProcessPerSession => one_process_per_session::run(devices, &report, &program),
+        Part::OwnMemory => own_memory::run(devices, &report, &program),
+        Part::InterProcessCommunication => {
+            inter_process_communication::run(devices, &report, &program);
         }
-        match part {
-            Part::OneProcessPerSession => one_process_per_session::run(devices, &report, &program),
-            Part::OwnMemory => own_memory::run(devices, &report, &program),
-            Part::InterProcessCommunication => {
-                inter_process_communication::run(devices, &report, &program);
-            }
-            Part::StartUpCost => start_up_cost::run(devices.len(), &program),
-        }
-    }
+        Part::StartUpCost => start_up_cost::run(devices.len(), &program),
+    });
 
     drop(lab); // the in-process lab stops here, after the last device was used
     report.exit_code()

@@ -64,15 +64,10 @@ fn main() -> ExitCode {
     let lab = args.lab.start().unwrap_or_else(|e| e.exit());
     // One report for the whole run: a device that fails in both parts is one failed device.
     let report = Report::new(&lab);
-    for (i, part) in args.parts.selected().into_iter().enumerate() {
-        if i > 0 {
-            println!();
-        }
-        match part {
-            Part::ThreadsShowVer => threads_show_ver::run(&lab.devices, &report),
-            Part::ThreadsQueue => threads_queue::run(&lab.devices, &report),
-        }
-    }
+    args.parts.for_each(|part| match part {
+        Part::ThreadsShowVer => threads_show_ver::run(&lab.devices, &report),
+        Part::ThreadsQueue => threads_queue::run(&lab.devices, &report),
+    });
     drop(lab);
     report.exit_code()
 }

@@ -73,15 +73,10 @@ fn main() -> ExitCode {
     // in both parts is one failed device in the summary.
     let report = Report::new(&lab);
 
-    for (i, part) in args.parts.selected().into_iter().enumerate() {
-        if i > 0 {
-            println!();
-        }
-        match part {
-            Part::SshThreadsSimple => ssh_threads_simple::run(&lab.devices, max_threads, &report),
-            Part::SshThreadsWait => ssh_threads_wait::run(&lab.devices, max_threads, &report),
-        }
-    }
+    args.parts.for_each(|part| match part {
+        Part::SshThreadsSimple => ssh_threads_simple::run(&lab.devices, max_threads, &report),
+        Part::SshThreadsWait => ssh_threads_wait::run(&lab.devices, max_threads, &report),
+    });
 
     drop(lab); // the in-process lab (if any) stops here, after every device has answered
     report.exit_code()

@@ -75,24 +75,17 @@ fn main() -> ExitCode {
     let report = Report::new(&lab);
     let devices = &lab.devices;
 
-    for (i, part) in args.parts.selected().into_iter().enumerate() {
-        if i > 0 {
-            println!();
+    args.parts.for_each(|part| match part {
+        Part::SshThreadsAscompleted => {
+            ssh_threads_ascompleted::run(devices, args.pool.or(shared::MAX_THREADS), &report)
         }
-        match part {
-            Part::SshThreadsAscompleted => {
-                ssh_threads_ascompleted::run(devices, args.pool.or(shared::MAX_THREADS), &report)
-            }
-            Part::SshThreadsAscompletedCm => {
-                ssh_threads_ascompleted_cm::run(devices, args.pool.or(shared::MAX_THREADS), &report)
-            }
-            Part::Ex3bCfAscompleted => ex3b_cf_ascompleted::run(
-                devices,
-                args.pool.or(shared::EXERCISE_MAX_THREADS),
-                &report,
-            ),
+        Part::SshThreadsAscompletedCm => {
+            ssh_threads_ascompleted_cm::run(devices, args.pool.or(shared::MAX_THREADS), &report)
         }
-    }
+        Part::Ex3bCfAscompleted => {
+            ex3b_cf_ascompleted::run(devices, args.pool.or(shared::EXERCISE_MAX_THREADS), &report)
+        }
+    });
 
     drop(lab); // the in-process lab (if any) stops here, after every device has answered
     report.exit_code()

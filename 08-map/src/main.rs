@@ -84,10 +84,7 @@ fn main() -> ExitCode {
     // One report for the whole run. It counts devices, not connections: a device that fails
     // in every part is one failed device in the summary.
     let report = Report::new(&lab);
-    for (i, part) in args.parts.selected().into_iter().enumerate() {
-        if i > 0 {
-            println!();
-        }
+    args.parts.for_each(|part| {
         let run = match part {
             Part::SshThreadsMap => ssh_threads_map::run,
             Part::ParIter => par_iter::run,
@@ -95,7 +92,7 @@ fn main() -> ExitCode {
             Part::MapTwoIterables => map_two_iterables::run,
         };
         run(&lab.devices, max_threads, &report);
-    }
+    });
     drop(lab);
     report.exit_code()
 }

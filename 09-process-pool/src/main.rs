@@ -118,23 +118,18 @@ fn main() -> ExitCode {
     let map2_procs = args.pool.or(MAP2_MAX_PROCS);
     let exercise_procs = args.pool.or(EXERCISE_MAX_THREADS);
 
-    for (i, part) in args.parts.selected().into_iter().enumerate() {
-        if i > 0 {
-            println!();
+    args.parts.for_each(|part| match part {
+        Part::SshProcsSimple => ssh_procs_simple::run(devices, max_procs, &report),
+        Part::SshProcsWait => ssh_procs_wait::run(devices, max_procs, &report),
+        Part::SshProcsAscompleted => ssh_procs_ascompleted::run(devices, max_procs, &report),
+        Part::SshProcsAscompletedCm => {
+            ssh_procs_ascompleted_cm::run(devices, max_procs, &report);
         }
-        match part {
-            Part::SshProcsSimple => ssh_procs_simple::run(devices, max_procs, &report),
-            Part::SshProcsWait => ssh_procs_wait::run(devices, max_procs, &report),
-            Part::SshProcsAscompleted => ssh_procs_ascompleted::run(devices, max_procs, &report),
-            Part::SshProcsAscompletedCm => {
-                ssh_procs_ascompleted_cm::run(devices, max_procs, &report);
-            }
-            Part::SshProcsMap => ssh_procs_map::run(devices, max_procs, &report),
-            Part::SshProcsMap2 => ssh_procs_map2::run(devices, map2_procs, &report),
-            Part::Ex6CfMap => ex6_cf_map::run(devices, exercise_procs, &report),
-            Part::Cost => cost::run(devices, map2_procs, &report),
-        }
-    }
+        Part::SshProcsMap => ssh_procs_map::run(devices, max_procs, &report),
+        Part::SshProcsMap2 => ssh_procs_map2::run(devices, map2_procs, &report),
+        Part::Ex6CfMap => ex6_cf_map::run(devices, exercise_procs, &report),
+        Part::Cost => cost::run(devices, map2_procs, &report),
+    });
     drop(lab);
     report.exit_code()
 }

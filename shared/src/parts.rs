@@ -30,6 +30,16 @@ impl<P: ValueEnum + Clone + Send + Sync + PartialEq + 'static> PartArgs<P> {
         }
         selected
     }
+
+    /// Runs `part` for each part to run, in that order, with a blank line between two parts.
+    pub fn for_each(&self, mut part: impl FnMut(P)) {
+        for (n, selected) in self.selected().into_iter().enumerate() {
+            if n > 0 {
+                println!();
+            }
+            part(selected);
+        }
+    }
 }
 
 #[cfg(test)]

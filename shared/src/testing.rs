@@ -353,6 +353,21 @@ impl FaultyLab {
     }
 }
 
+/// A quiet run of a part that prints nothing but per-device lines printed its header, the
+/// failures and its elapsed (or finished) time, and nothing else.
+pub fn assert_only_headers_errors_and_times(stdout: &str) {
+    for line in stdout.lines() {
+        assert!(
+            line.is_empty()
+                || line.starts_with("== ")
+                || line.starts_with("Error: ")
+                || line.starts_with("Elapsed time: ")
+                || line.starts_with("Finished in "),
+            "`{line}` in a quiet run:\n{stdout}"
+        );
+    }
+}
+
 /// A control experiment for the parallel speed-up: does this machine run two threads at the
 /// same time right now, or do other programs keep its CPUs busy? Two threads with the same
 /// fixed work as one must finish in well under twice its time.
