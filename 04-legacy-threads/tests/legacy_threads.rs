@@ -7,10 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use insta_cmd::assert_cmd_snapshot;
 use mock_device::Fault;
 use shared::HASHES;
-use shared::testing::{FaultyLab, Lesson, TestLab, assert_only_headers_errors_and_times, settings};
+use shared::testing::{FaultyLab, Lesson, TestLab, assert_only_headers_errors_and_times};
 
 const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_04-legacy-threads"));
 
@@ -47,8 +46,7 @@ fn line_counts(part: &str) -> BTreeMap<&str, usize> {
 #[test]
 fn the_queue_part_prints_whole_blocks_in_completion_order() {
     let lab = TestLab::course();
-    let _guard = settings().bind_to_scope();
-    assert_cmd_snapshot!(LESSON.command(&lab, &["--part", "threads_queue"]));
+    shared::assert_lesson_snapshot!(LESSON.command(&lab, &["--part", "threads_queue"]));
 }
 
 /// srx2 refuses: one `Error:` line, the eight others' blocks, `8 ok, 1 failed`.
@@ -58,8 +56,7 @@ fn a_failing_device_prints_one_line_and_the_others_complete() {
     // login comes after the device's login delay, too close to other devices' answers to
     // keep a fixed place in the output.)
     let lab = TestLab::course_with_fault("srx2", Fault::Refuse);
-    let _guard = settings().bind_to_scope();
-    assert_cmd_snapshot!(LESSON.command(&lab, &["--part", "queue"]));
+    shared::assert_lesson_snapshot!(LESSON.command(&lab, &["--part", "queue"]));
 }
 
 /// Both parts: the race prints every line the queue part prints, in another order.

@@ -7,10 +7,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use insta_cmd::assert_cmd_snapshot;
 use mock_device::{Fault, FleetConfig, Platform};
 use shared::HASHES;
-use shared::testing::{FaultyLab, Lesson, TestLab, assert_only_headers_errors_and_times, settings};
+use shared::testing::{FaultyLab, Lesson, TestLab, assert_only_headers_errors_and_times};
 
 const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_05-legacy-procs"));
 
@@ -54,16 +53,16 @@ fn course_lab_full_speed(fault: Option<(&str, Fault)>) -> TestLab {
 #[test]
 fn the_queue_parts_print_whole_blocks_in_completion_order() {
     let lab = course_lab_full_speed(None);
-    let _guard = settings().bind_to_scope();
-    assert_cmd_snapshot!(LESSON.command(&lab, &["--part", "proc_w_queue,proc_avoid_deadlock"]));
+    shared::assert_lesson_snapshot!(
+        LESSON.command(&lab, &["--part", "proc_w_queue,proc_avoid_deadlock"])
+    );
 }
 
 /// srx2 refuses: one `Error:` line, the eight others' blocks, `8 ok, 1 failed`.
 #[test]
 fn a_failing_device_prints_one_line_and_the_others_complete() {
     let lab = course_lab_full_speed(Some(("srx2", Fault::Refuse)));
-    let _guard = settings().bind_to_scope();
-    assert_cmd_snapshot!(LESSON.command(&lab, &["--part", "queue"]));
+    shared::assert_lesson_snapshot!(LESSON.command(&lab, &["--part", "queue"]));
 
     let output = LESSON.output(&lab, &["--part", "processes_show_ver"]);
     assert!(!output.status.success(), "a failed device fails the run");

@@ -1,8 +1,7 @@
 //! Runs the lesson binary against a test lab it starts itself.
 
-use insta_cmd::assert_cmd_snapshot;
 use mock_device::Fault;
-use shared::testing::{FaultyLab, Lesson, TestLab, elapsed_times, settings};
+use shared::testing::{FaultyLab, Lesson, TestLab, elapsed_times};
 
 const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_06-futures"));
 
@@ -10,16 +9,14 @@ const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_06-futures"));
 #[test]
 fn one_future_then_wait_for_all() {
     let lab = TestLab::course();
-    let _guard = settings().bind_to_scope();
-    assert_cmd_snapshot!(LESSON.command(&lab, &[]));
+    shared::assert_lesson_snapshot!(LESSON.command(&lab, &[]));
 }
 
 /// srx2 refuses the password: one Error line in the wait part, the other eight answer.
 #[test]
 fn a_failing_device_prints_one_line_and_the_others_complete() {
     let lab = TestLab::course_with_fault("srx2", Fault::AuthFail);
-    let _guard = settings().bind_to_scope();
-    assert_cmd_snapshot!(LESSON.command(&lab, &[]));
+    shared::assert_lesson_snapshot!(LESSON.command(&lab, &[]));
 }
 
 /// Issue 9, point 1: `--part ssh_threads_simple` contacts cisco3 alone; when it fails the

@@ -4,9 +4,8 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::Duration;
 
-use insta_cmd::assert_cmd_snapshot;
 use mock_device::{Fault, FleetConfig};
-use shared::testing::{FaultyLab, Lesson, TestLab, elapsed_times, parse_timedelta, settings};
+use shared::testing::{FaultyLab, Lesson, TestLab, elapsed_times, parse_timedelta};
 
 const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_07-as-completed"));
 
@@ -39,16 +38,14 @@ fn simulated_completion_order(config: &FleetConfig, workers: usize) -> Vec<Strin
 #[test]
 fn results_come_in_completion_order() {
     let lab = TestLab::course();
-    let _guard = settings().bind_to_scope();
-    assert_cmd_snapshot!(LESSON.command(&lab, &[]));
+    shared::assert_lesson_snapshot!(LESSON.command(&lab, &[]));
 }
 
 /// srx2 refuses the password: one Error line per part, the other eight answer.
 #[test]
 fn a_failing_device_prints_one_line_and_the_others_complete() {
     let lab = TestLab::course_with_fault("srx2", Fault::AuthFail);
-    let _guard = settings().bind_to_scope();
-    assert_cmd_snapshot!(LESSON.command(&lab, &[]));
+    shared::assert_lesson_snapshot!(LESSON.command(&lab, &[]));
 }
 
 /// Issue 9, point 3: at the course's four workers the order follows the login delays, and

@@ -41,8 +41,7 @@ fn map_the_par_iter_aside_and_map2() {
 #[test]
 fn the_exercise_maps_over_devices_and_commands() {
     let lab = TestLab::course();
-    let _guard = settings().bind_to_scope();
-    assert_cmd_snapshot!(LESSON.command(&lab, &["--part", "map_two_iterables"]));
+    shared::assert_lesson_snapshot!(LESSON.command(&lab, &["--part", "map_two_iterables"]));
 }
 
 /// srx2 refuses the password, every part: one Error line per part that reaches it.

@@ -412,6 +412,16 @@ pub fn elapsed_times(stdout: &str) -> Vec<Duration> {
         .collect()
 }
 
+/// `assert_lesson_snapshot!(LESSON.command(&lab, &[]))`: insta-cmd's snapshot of a lesson
+/// run, with [`settings`] in force (the calling test crate needs `insta-cmd`).
+#[macro_export]
+macro_rules! assert_lesson_snapshot {
+    ($command:expr) => {{
+        let _guard = $crate::testing::settings().bind_to_scope();
+        insta_cmd::assert_cmd_snapshot!($command);
+    }};
+}
+
 /// insta settings that blank out what changes from run to run: elapsed times, seconds
 /// figures, ports and pids. Use as `let _guard = settings().bind_to_scope();`.
 pub fn settings() -> insta::Settings {
