@@ -50,7 +50,8 @@ use shared::Report;
 #[derive(Debug, Parser)]
 #[command(about = "Lesson 8: pool.map() one function over all the devices, results in input order")]
 #[command(mut_arg("workers", |a| a.help(
-    "How many threads each part's pool runs at once (default: 4, the course's max_threads)"
+    "How many threads each part's pool runs at once (default: 4, the course's max_threads; 5, \
+     the exercises' number, in map_two_iterables)"
 )))]
 struct Args {
     #[command(flatten)]
@@ -81,15 +82,16 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let lab = args.lab.start().unwrap_or_else(|e| e.exit());
     let max_threads = args.pool.or(shared::MAX_THREADS);
+    let exercise_max_threads = args.pool.or(shared::EXERCISE_MAX_THREADS);
     // One report for the whole run. It counts devices, not connections: a device that fails
     // in every part is one failed device in the summary.
     let report = Report::new(&lab);
     args.parts.for_each(|part| {
-        let run = match part {
-            Part::SshThreadsMap => ssh_threads_map::run,
-            Part::ParIter => par_iter::run,
-            Part::SshThreadsMap2 => ssh_threads_map2::run,
-            Part::MapTwoIterables => map_two_iterables::run,
+        let (run, max_threads): (fn(&[shared::Device], usize, &Report), usize) = match part {
+            Part::SshThreadsMap => (ssh_threads_map::run, max_threads),
+            Part::ParIter => (par_iter::run, max_threads),
+            Part::SshThreadsMap2 => (ssh_threads_map2::run, max_threads),
+            Part::MapTwoIterables => (map_two_iterables::run, exercise_max_threads),
         };
         run(&lab.devices, max_threads, &report);
     });

@@ -3,7 +3,7 @@
 //! 09's `ex6_cf_map.rs` ports that one. Run this part alone with `--part map_two_iterables`.
 //!
 //! New against `ssh_threads_map`: the job takes two arguments, one from each list (`show
-//! arp` on Junos, `show ip arp` on the others). What to look for: each ARP table under a
+//! arp` on Junos, `show ip arp` on the others), and the pool has the exercises' five threads. What to look for: each ARP table under a
 //! line naming its device and command, in list order, then `Finished in N.NN seconds`.
 
 use std::time::Instant;
