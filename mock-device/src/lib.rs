@@ -20,6 +20,7 @@ mod device_cli;
 mod outputs;
 pub mod record;
 mod server;
+pub mod timeline;
 
 pub use config::{
     COURSE_USERNAME, ConfigError, DeviceConfig, Fault, FleetConfig, LAB_ENABLE_SECRET,
