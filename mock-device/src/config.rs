@@ -205,7 +205,18 @@ pub struct FleetConfig {
     /// Seed of the jitter generator (each device draws from its own stream).
     pub jitter_seed: u64,
     pub devices: Vec<DeviceConfig>,
+    /// How many sessions [`Fleet::record`](crate::Fleet::record) keeps (the first ones);
+    /// later ones are only counted. 0 keeps none (the binary: it has no one to hand a record
+    /// to). Default 100,000.
+    pub record_limit: usize,
+    /// Write every session's steps to this file as they happen, one JSON object a line (the
+    /// binary's `--events-out`; fields in the README). The file is created or emptied.
+    pub events_out: Option<PathBuf>,
 }
+
+/// Sessions a fleet keeps a record of by default: at a few hundred bytes each, at most a
+/// few tens of MB, and ten rounds of a 10,000-device fleet.
+const DEFAULT_RECORD_LIMIT: usize = 100_000;
 
 impl Default for FleetConfig {
     /// No devices; the lab's credentials and host key seed; 127.0.0.1; no jitter.
@@ -220,6 +231,8 @@ impl Default for FleetConfig {
             jitter: Duration::ZERO,
             jitter_seed: 0,
             devices: Vec::new(),
+            record_limit: DEFAULT_RECORD_LIMIT,
+            events_out: None,
         }
     }
 }
@@ -561,6 +574,7 @@ impl FleetFile {
             jitter: self.jitter.map_or(Duration::ZERO, |j| j.0),
             jitter_seed: self.jitter_seed.unwrap_or(0),
             devices,
+            ..base
         }
     }
 }

@@ -100,6 +100,11 @@ struct Args {
     #[arg(long, value_name = "FILE")]
     inventory_out: Option<PathBuf>,
 
+    /// Write what the fleet sees (accepts, handshakes, logins, commands, closes) to FILE as
+    /// it happens, one JSON object per line (fields in the README). FILE is emptied first.
+    #[arg(long, value_name = "FILE")]
+    events_out: Option<PathBuf>,
+
     /// Address to listen on. Anything but loopback exposes fixed, known credentials.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
     bind: IpAddr,
@@ -201,6 +206,10 @@ fn build_config(args: &Args) -> Result<FleetConfig, Usage> {
         );
     }
     config.bind = args.bind;
+    // The binary hands no record to anyone: it keeps none in memory, and writes the events
+    // only when asked to.
+    config.record_limit = 0;
+    config.events_out.clone_from(&args.events_out);
     if let Some(base) = args.base_port {
         for (i, d) in config.devices.iter_mut().enumerate() {
             d.port = u16::try_from(usize::from(base) + i)
@@ -354,6 +363,9 @@ fn main() -> ExitCode {
             "Inventory (for the lessons' --inventory) written to {}.",
             path.display()
         );
+    }
+    if let Some(path) = &args.events_out {
+        println!("Events written to {} as they happen.", path.display());
     }
     println!("Serving until Ctrl-C.");
     let signals = tokio::runtime::Builder::new_current_thread()

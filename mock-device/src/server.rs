@@ -4,8 +4,10 @@
 use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use rand::{Rng, SeedableRng};
@@ -17,11 +19,13 @@ use russh::server::{Auth, ChannelOpenHandle, Handle, Msg, PublicKeyOffer, Sessio
 use russh::server::{VerifiedPublicKey, run_stream};
 use russh::{Channel, ChannelId, Disconnect, MethodKind, MethodSet};
 use serde::Serialize;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::mpsc;
 
 use crate::config::{Fault, FleetConfig, Platform};
 use crate::device_cli::{DeviceCli, ReplyKind};
+use crate::record::{CloseKind, EventKind, Record, Recorder};
 
 /// How long a wrong login waits before it is rejected (the "none" probe OpenSSH sends first
 /// is answered at once).
@@ -34,6 +38,8 @@ const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
 const LISTEN_BACKLOG: u32 = 1024;
 /// A device with the `drop` fault cuts the connection this far into a command at least.
 const MIN_DROP_DELAY: Duration = Duration::from_millis(20);
+/// The longest client identification string kept (RFC 4253 allows 255 bytes with CR LF).
+const MAX_CLIENT_ID: usize = 253;
 
 /// What a client needs to reach one running device.
 #[derive(Debug, Clone)]
@@ -64,10 +70,19 @@ pub struct Fleet {
 
 impl Fleet {
     /// Starts every device of `config`. Raises the open-file limit (soft to hard) first.
+    /// The fleet's clock starts here: every time in its [`Record`] counts from this moment.
     pub fn start(config: FleetConfig) -> io::Result<Fleet> {
         config
             .validate()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+        let recorder = if config.record_limit > 0 || config.events_out.is_some() {
+            Some(Arc::new(Recorder::start(
+                config.record_limit,
+                config.events_out.as_deref(),
+            )?))
+        } else {
+            None
+        };
         // Best effort: a fleet of a few devices runs under any limit.
         let _ = rlimit::increase_nofile_limit(u64::MAX);
         let authorized = config
@@ -92,6 +107,7 @@ impl Fleet {
             enable_secret: config.enable_secret.clone(),
             authorized,
             accept_errors: ErrorLog::default(),
+            recorder,
         });
         let connect_ip = match config.bind {
             IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -199,7 +215,18 @@ impl Fleet {
         self.shared.accept_errors.total.load(Ordering::Relaxed)
     }
 
-    /// Stops every device: listeners closed, connections cut, threads joined.
+    /// What the fleet saw so far: a copy of its record, every session in accept order,
+    /// the open ones too. Empty when [`FleetConfig::record_limit`] is 0.
+    pub fn record(&self) -> Record {
+        self.shared
+            .recorder
+            .as_ref()
+            .map(|r| r.snapshot())
+            .unwrap_or_default()
+    }
+
+    /// Stops every device: listeners closed, connections cut, threads joined, and the
+    /// events file (if any) complete.
     pub fn shutdown(mut self) {
         self.stop();
     }
@@ -208,11 +235,16 @@ impl Fleet {
         self.refused_ports.clear();
         if let Some(runtime) = self.runtime.take() {
             if tokio::runtime::Handle::try_current().is_ok() {
-                // Dropped from inside another runtime, where blocking is not allowed.
+                // Dropped from inside another runtime, where blocking is not allowed (the
+                // sessions still open may then miss their `close` in the events file).
                 runtime.shutdown_background();
             } else {
+                // Drops every task: the sessions still open record their close.
                 drop(runtime);
             }
+        }
+        if let Some(recorder) = &self.shared.recorder {
+            recorder.finish();
         }
     }
 }
@@ -297,6 +329,8 @@ struct FleetShared {
     enable_secret: String,
     authorized: Vec<PublicKey>,
     accept_errors: ErrorLog,
+    /// None when the fleet records nothing.
+    recorder: Option<Arc<Recorder>>,
 }
 
 /// Rate-limited report of accept errors: one line a second at most, with a count of what
@@ -409,7 +443,9 @@ async fn accept_loop(listener: TcpListener, device: Arc<Device>) {
     loop {
         match listener.accept().await {
             Ok((socket, _peer)) => {
-                tokio::spawn(serve(socket, device.clone()));
+                // The record's accept time is now, before the session's task gets to run.
+                let log = SessionLog::accept(&device);
+                tokio::spawn(serve(socket, device.clone(), log));
             }
             Err(e) => {
                 device.fleet.accept_errors.report(&device.name, &e);
@@ -420,11 +456,12 @@ async fn accept_loop(listener: TcpListener, device: Arc<Device>) {
 }
 
 /// Serves one TCP connection.
-async fn serve(socket: TcpStream, device: Arc<Device>) {
+async fn serve(socket: TcpStream, device: Arc<Device>, log: SessionLog) {
     if device.fault == Some(Fault::Hang) {
-        // Keep the socket open, say nothing, until the fleet stops.
-        let _held = socket;
-        std::future::pending::<()>().await;
+        // Keep the socket open and say nothing, until the client gives up or the fleet
+        // stops.
+        wait_for_hangup(&socket).await;
+        log.close(false);
         return;
     }
     let _ = socket.set_nodelay(true);
@@ -432,7 +469,10 @@ async fn serve(socket: TcpStream, device: Arc<Device>) {
     let (socket, cutter) = if device.fault == Some(Fault::Drop) {
         match split_cutter(socket) {
             Ok(pair) => pair,
-            Err(_) => return,
+            Err(_) => {
+                log.close(false);
+                return;
+            }
         }
     } else {
         (socket, None)
@@ -442,9 +482,15 @@ async fn serve(socket: TcpStream, device: Arc<Device>) {
         turned_away: slot.is_none(),
         cutter,
         channels: HashMap::new(),
+        log: log.clone(),
     };
-    let Ok(session) = run_stream(device.ssh.clone(), socket, handler).await else {
-        return;
+    let socket = ClientIdReader::new(socket, log.clone());
+    let session = match run_stream(device.ssh.clone(), socket, handler).await {
+        Ok(session) => session,
+        Err(e) => {
+            log.close(is_timeout(&e));
+            return;
+        }
     };
     if slot.is_none() {
         let message = format!(
@@ -458,8 +504,256 @@ async fn serve(socket: TcpStream, device: Arc<Device>) {
             .disconnect(Disconnect::TooManyConnections, message, String::new())
             .await;
     }
-    let _ = session.await;
+    let result = session.await;
+    if slot.is_none() {
+        log.turned_away();
+    }
+    log.close(result.as_ref().is_err_and(is_timeout));
     drop(slot);
+}
+
+/// russh gave up on a client that fell silent.
+fn is_timeout(e: &russh::Error) -> bool {
+    matches!(
+        e,
+        russh::Error::InactivityTimeout | russh::Error::Elapsed(_)
+    )
+}
+
+/// Reads (and throws away) what the client sends until it closes the connection.
+async fn wait_for_hangup(socket: &TcpStream) {
+    let mut buf = [0u8; 1024];
+    loop {
+        if socket.readable().await.is_err() {
+            return;
+        }
+        match socket.try_read(&mut buf) {
+            Ok(0) => return,
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(_) => return,
+        }
+    }
+}
+
+/// One session's entry in the fleet's record, shared by the connection's handler, its
+/// channel tasks and `serve`. Every method does nothing when the fleet records nothing.
+#[derive(Debug, Clone, Default)]
+struct SessionLog(Option<Arc<LogEntry>>);
+
+#[derive(Debug)]
+struct LogEntry {
+    recorder: Arc<Recorder>,
+    device: Arc<Device>,
+    id: u64,
+    /// The client's identification string, caught by [`ClientIdReader`].
+    client: OnceLock<String>,
+    handshake_done: AtomicBool,
+    auth_seen: AtomicBool,
+    logged_in: AtomicBool,
+    /// The `drop` fault cut the connection.
+    cut: AtomicBool,
+    closed: AtomicBool,
+}
+
+impl SessionLog {
+    /// A connection was just accepted.
+    fn accept(device: &Arc<Device>) -> SessionLog {
+        SessionLog(device.fleet.recorder.as_ref().map(|recorder| {
+            Arc::new(LogEntry {
+                id: recorder.accept(&device.name),
+                recorder: recorder.clone(),
+                device: device.clone(),
+                client: OnceLock::new(),
+                handshake_done: AtomicBool::new(false),
+                auth_seen: AtomicBool::new(false),
+                logged_in: AtomicBool::new(false),
+                cut: AtomicBool::new(false),
+                closed: AtomicBool::new(false),
+            })
+        }))
+    }
+
+    fn is_on(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// The client's identification line, as it came (CR LF already cut off or not).
+    fn client_id(&self, line: &[u8]) {
+        if let Some(e) = &self.0 {
+            let text = String::from_utf8_lossy(line);
+            let _ = e
+                .client
+                .set(text.trim_end_matches(['\r', '\n']).to_string());
+        }
+    }
+
+    /// The client's first authentication request: the key exchange is done.
+    fn handshake(&self) {
+        if let Some(e) = &self.0
+            && !e.handshake_done.swap(true, Ordering::Relaxed)
+        {
+            let client = e.client.get().cloned().unwrap_or_default();
+            e.note(EventKind::Handshake { client });
+        }
+    }
+
+    /// A login attempt's outcome: `refusal` says why it was refused.
+    fn auth(&self, refusal: Option<&str>) {
+        self.handshake();
+        if let Some(e) = &self.0 {
+            e.auth_seen.store(true, Ordering::Relaxed);
+            if refusal.is_none() {
+                e.logged_in.store(true, Ordering::Relaxed);
+            }
+            e.note(EventKind::Auth {
+                ok: refusal.is_none(),
+                reason: refusal.map(String::from),
+            });
+        }
+    }
+
+    /// A session past `max_sessions` ended: if it was cut off before it even tried to log
+    /// in, the record still says why it was refused.
+    fn turned_away(&self) {
+        if let Some(e) = &self.0
+            && !e.auth_seen.load(Ordering::Relaxed)
+        {
+            self.auth(Some(TURNED_AWAY));
+        }
+    }
+
+    fn command_start(&self, command: &str) {
+        if let Some(e) = &self.0 {
+            e.note(EventKind::CommandStart {
+                command: command.to_string(),
+            });
+        }
+    }
+
+    /// The command's output has been sent.
+    fn command_end(&self, command: &str) {
+        if let Some(e) = &self.0 {
+            e.note(EventKind::CommandEnd {
+                command: command.to_string(),
+            });
+        }
+    }
+
+    /// The `drop` fault is cutting the connection.
+    fn cut(&self) {
+        if let Some(e) = &self.0 {
+            e.cut.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// The connection ended: clean after a login, unless a fault cut it or the client fell
+    /// silent (`timed_out`).
+    fn close(&self, timed_out: bool) {
+        if let Some(e) = &self.0 {
+            let how = if timed_out {
+                CloseKind::TimedOut
+            } else if e.cut.load(Ordering::Relaxed) || !e.logged_in.load(Ordering::Relaxed) {
+                CloseKind::Dropped
+            } else {
+                CloseKind::Clean
+            };
+            e.close(how);
+        }
+    }
+}
+
+impl LogEntry {
+    fn note(&self, kind: EventKind) {
+        self.recorder.note(self.id, &self.device.name, kind);
+    }
+
+    fn close(&self, how: CloseKind) {
+        if !self.closed.swap(true, Ordering::Relaxed) {
+            self.note(EventKind::Close { how });
+        }
+    }
+}
+
+impl Drop for LogEntry {
+    /// The session's task was dropped without closing it: the fleet stopped.
+    fn drop(&mut self) {
+        self.close(CloseKind::Dropped);
+    }
+}
+
+/// Why a session past `max_sessions` is refused.
+const TURNED_AWAY: &str = "too many sessions";
+
+/// The connection's socket, watched until the client's identification line has gone by.
+/// russh reads that line before any callback runs, and the authentication callbacks get no
+/// `Session` whose `remote_sshid()` would give it: so the record takes it on the way in.
+struct ClientIdReader {
+    socket: TcpStream,
+    log: SessionLog,
+    /// The line so far; None once it is complete (or when the fleet records nothing).
+    line: Option<Vec<u8>>,
+}
+
+impl ClientIdReader {
+    fn new(socket: TcpStream, log: SessionLog) -> Self {
+        let line = log.is_on().then(Vec::new);
+        ClientIdReader { socket, log, line }
+    }
+}
+
+impl AsyncRead for ClientIdReader {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let poll = Pin::new(&mut this.socket).poll_read(cx, buf);
+        if let (Poll::Ready(Ok(())), Some(line)) = (&poll, &mut this.line) {
+            let fresh = &buf.filled()[before..];
+            let end = fresh.iter().position(|&b| b == b'\n');
+            line.extend_from_slice(&fresh[..end.unwrap_or(fresh.len())]);
+            // Done at the line's end, at end of file, or when it is too long to be one.
+            if end.is_some() || fresh.is_empty() || line.len() > MAX_CLIENT_ID {
+                line.truncate(MAX_CLIENT_ID);
+                this.log.client_id(line);
+                this.line = None;
+            }
+        }
+        poll
+    }
+}
+
+impl AsyncWrite for ClientIdReader {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().socket).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.get_mut().socket).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.socket.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().socket).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().socket).poll_shutdown(cx)
+    }
 }
 
 /// A second handle on the socket, used to cut the connection from a channel task.
@@ -485,15 +779,25 @@ struct Connection {
     cutter: Option<Arc<std::net::TcpStream>>,
     /// Open shell channels and their task's input queue.
     channels: HashMap<ChannelId, mpsc::UnboundedSender<Input>>,
+    log: SessionLog,
 }
 
 impl Connection {
-    async fn login(&self, accepted: bool) -> Auth {
+    /// Spends the login delay, then accepts unless the device refuses: `refusal` says why
+    /// the credentials were wrong, if they were.
+    async fn login(&self, refusal: Option<&'static str>) -> Auth {
         tokio::time::sleep(self.device.jittered(self.device.login_delay)).await;
-        if accepted && !self.turned_away && self.device.fault != Some(Fault::AuthFail) {
-            Auth::Accept
+        let refusal = if self.turned_away {
+            Some(TURNED_AWAY)
+        } else if self.device.fault == Some(Fault::AuthFail) {
+            Some("auth-fail fault")
         } else {
-            reject()
+            refusal
+        };
+        self.log.auth(refusal);
+        match refusal {
+            None => Auth::Accept,
+            Some(_) => reject(),
         }
     }
 
@@ -503,6 +807,7 @@ impl Connection {
             handle: session.handle(),
             channel,
             cutter: self.cutter.clone(),
+            log: self.log.clone(),
         }
     }
 
@@ -520,9 +825,21 @@ impl Connection {
 impl russh::server::Handler for Connection {
     type Error = russh::Error;
 
+    async fn auth_none(&mut self, _user: &str) -> Result<Auth, Self::Error> {
+        // OpenSSH's first probe ("which methods?"): the handshake is done, no login tried.
+        self.log.handshake();
+        Ok(Auth::reject())
+    }
+
     async fn auth_password(&mut self, user: &str, password: &str) -> Result<Auth, Self::Error> {
-        let ok = user == self.device.fleet.username && password == self.device.password;
-        Ok(self.login(ok).await)
+        let refusal = if user != self.device.fleet.username {
+            Some("unknown user")
+        } else if password != self.device.password {
+            Some("wrong password")
+        } else {
+            None
+        };
+        Ok(self.login(refusal).await)
     }
 
     async fn auth_publickey_offered(
@@ -531,8 +848,10 @@ impl russh::server::Handler for Connection {
         offer: PublicKeyOffer<'_>,
     ) -> Result<Auth, Self::Error> {
         Ok(if self.authorized(user, offer.public_key) {
+            self.log.handshake();
             Auth::Accept
         } else {
+            self.log.auth(Some(KEY_REFUSED));
             reject()
         })
     }
@@ -542,8 +861,8 @@ impl russh::server::Handler for Connection {
         user: &str,
         key: VerifiedPublicKey<'_>,
     ) -> Result<Auth, Self::Error> {
-        let ok = self.authorized(user, key.public_key);
-        Ok(self.login(ok).await)
+        let refusal = (!self.authorized(user, key.public_key)).then_some(KEY_REFUSED);
+        Ok(self.login(refusal).await)
     }
 
     async fn channel_open_session(
@@ -646,6 +965,9 @@ impl russh::server::Handler for Connection {
     }
 }
 
+/// Why a public key is refused.
+const KEY_REFUSED: &str = "key not authorized";
+
 impl Connection {
     fn authorized(&self, user: &str, key: &PublicKey) -> bool {
         user == self.device.fleet.username
@@ -664,6 +986,7 @@ struct ChannelCtx {
     handle: Handle,
     channel: ChannelId,
     cutter: Option<Arc<std::net::TcpStream>>,
+    log: SessionLog,
 }
 
 impl ChannelCtx {
@@ -686,6 +1009,7 @@ impl ChannelCtx {
         let delay = self.device.jittered(self.device.command_delay);
         if let Some(cutter) = &self.cutter {
             tokio::time::sleep((delay / 2).max(MIN_DROP_DELAY)).await;
+            self.log.cut();
             let _ = cutter.shutdown(std::net::Shutdown::Both);
             return false;
         }
@@ -695,11 +1019,14 @@ impl ChannelCtx {
 }
 
 async fn run_exec(ctx: ChannelCtx, mut cli: DeviceCli, line: String) {
+    ctx.log.command_start(&line);
     let reply = cli.execute(&line);
     if reply.kind == ReplyKind::Show && !ctx.command_delay().await {
         return;
     }
-    ctx.send(reply.text.as_bytes()).await;
+    if ctx.send(reply.text.as_bytes()).await {
+        ctx.log.command_end(&line);
+    }
     ctx.finish(u32::from(reply.kind == ReplyKind::Error)).await;
 }
 
@@ -731,9 +1058,16 @@ async fn run_shell(ctx: ChannelCtx, mut cli: DeviceCli, mut input: mpsc::Unbound
                     if !ctx.send(&std::mem::take(&mut echo)).await {
                         return;
                     }
+                    // An empty line only asks for a new prompt: not a command.
+                    let command = !line.trim().is_empty();
+                    if command {
+                        ctx.log.command_start(&line);
+                    }
                     let reply = cli.execute(&line);
                     match reply.kind {
                         ReplyKind::Exit => {
+                            // Nothing to send back: `exit` is done.
+                            ctx.log.command_end(&line);
                             ctx.finish(0).await;
                             return;
                         }
@@ -744,6 +1078,9 @@ async fn run_shell(ctx: ChannelCtx, mut cli: DeviceCli, mut input: mpsc::Unbound
                     out.extend(crlf(&cli.prompt()));
                     if !ctx.send(&out).await {
                         return;
+                    }
+                    if command {
+                        ctx.log.command_end(&line);
                     }
                 }
             }

@@ -12,4 +12,5 @@ mod inventory;
 mod latency;
 mod netmiko;
 mod openssh;
+mod record;
 mod sessions;
