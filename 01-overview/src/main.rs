@@ -81,6 +81,6 @@ fn main() -> ExitCode {
         Part::Parallelism => parallelism::run(),
     });
 
-    drop(lab); // the in-process lab stops here, after the last device was used
-    report.exit_code()
+    // The timeline (when asked for), the in-process lab stopped, then the summary.
+    lab.finish(&report)
 }

@@ -78,6 +78,6 @@ fn main() -> ExitCode {
         Part::Queue => queue::run(&lab.devices, &report),
     });
 
-    drop(lab); // the in-process lab stops here, after the last device was used
-    report.exit_code()
+    // The timeline (when asked for), the in-process lab stopped, then the summary.
+    lab.finish(&report)
 }

@@ -68,6 +68,6 @@ fn main() -> ExitCode {
         Part::ThreadsShowVer => threads_show_ver::run(&lab.devices, &report),
         Part::ThreadsQueue => threads_queue::run(&lab.devices, &report),
     });
-    drop(lab);
-    report.exit_code()
+    // The timeline (when asked for), the in-process lab stopped, then the summary.
+    lab.finish(&report)
 }

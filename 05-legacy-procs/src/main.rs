@@ -88,6 +88,6 @@ fn main() -> ExitCode {
         Part::ProcWQueue => proc_w_queue::run(&lab.devices, &report),
         Part::ProcAvoidDeadlock => proc_avoid_deadlock::run(&lab.devices, &report),
     });
-    drop(lab);
-    report.exit_code()
+    // The timeline (when asked for), the in-process lab stopped, then the summary.
+    lab.finish(&report)
 }

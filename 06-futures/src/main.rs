@@ -78,6 +78,6 @@ fn main() -> ExitCode {
         Part::SshThreadsWait => ssh_threads_wait::run(&lab.devices, max_threads, &report),
     });
 
-    drop(lab); // the in-process lab (if any) stops here, after every device has answered
-    report.exit_code()
+    // The timeline (when asked for), the in-process lab stopped, then the summary.
+    lab.finish(&report)
 }

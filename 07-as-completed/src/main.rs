@@ -87,6 +87,6 @@ fn main() -> ExitCode {
         }
     });
 
-    drop(lab); // the in-process lab (if any) stops here, after every device has answered
-    report.exit_code()
+    // The timeline (when asked for), the in-process lab stopped, then the summary.
+    lab.finish(&report)
 }

@@ -87,14 +87,14 @@ fn main() -> ExitCode {
     // in every part is one failed device in the summary.
     let report = Report::new(&lab);
     args.parts.for_each(|part| {
-        let (run, max_threads): (fn(&[shared::Device], usize, &Report), usize) = match part {
-            Part::SshThreadsMap => (ssh_threads_map::run, max_threads),
-            Part::ParIter => (par_iter::run, max_threads),
-            Part::SshThreadsMap2 => (ssh_threads_map2::run, max_threads),
-            Part::MapTwoIterables => (map_two_iterables::run, exercise_max_threads),
-        };
-        run(&lab.devices, max_threads, &report);
+        let devices = &lab.devices;
+        match part {
+            Part::SshThreadsMap => ssh_threads_map::run(devices, max_threads, &report),
+            Part::ParIter => par_iter::run(devices, max_threads, &report),
+            Part::SshThreadsMap2 => ssh_threads_map2::run(devices, max_threads, &report),
+            Part::MapTwoIterables => map_two_iterables::run(devices, exercise_max_threads, &report),
+        }
     });
-    drop(lab);
-    report.exit_code()
+    // The timeline (when asked for), the in-process lab stopped, then the summary.
+    lab.finish(&report)
 }

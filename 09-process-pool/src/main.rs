@@ -130,6 +130,6 @@ fn main() -> ExitCode {
         Part::Ex6CfMap => ex6_cf_map::run(devices, exercise_procs, &report),
         Part::Cost => cost::run(devices, map2_procs, &report),
     });
-    drop(lab);
-    report.exit_code()
+    // The timeline (when asked for), the in-process lab stopped, then the summary.
+    lab.finish(&report)
 }

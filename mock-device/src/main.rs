@@ -1,21 +1,25 @@
 //! `mock-device`: serve a fleet of emulated network devices over SSH until Ctrl-C.
 
 use std::net::IpAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use mock_device::{Fault, Fleet, FleetConfig, Platform, parse_duration};
+use mock_device::{Fault, Fleet, FleetConfig, Platform, parse_duration, timeline};
 
 #[derive(Debug, Parser)]
 #[command(
     name = "mock-device",
     version,
     about = "Serve a fleet of emulated network devices (Cisco IOS, Arista EOS, Juniper Junos, \
-             Cisco NX-OS) over SSH, one port per device, until Ctrl-C."
+             Cisco NX-OS) over SSH, one port per device, until Ctrl-C.",
+    args_conflicts_with_subcommands = true
 )]
 struct Args {
+    #[command(subcommand)]
+    draw: Option<Draw>,
+
     /// Serve a built-in lab (the default when neither --devices nor --fleet is given).
     #[arg(long, value_enum, value_name = "LAB", conflicts_with_all = ["devices", "fleet"])]
     lab: Option<Lab>,
@@ -112,6 +116,49 @@ struct Args {
     /// Give the devices sequential ports from P (default: ports chosen by the OS).
     #[arg(long, value_name = "P")]
     base_port: Option<u16>,
+}
+
+/// What the binary does instead of serving a fleet.
+#[derive(Debug, clap::Subcommand)]
+enum Draw {
+    /// Draw the timeline of a fleet's `--events-out` file: one row per client worker, and how
+    /// many sessions were open at once, as the fleet saw them (any client: a lesson, Netmiko,
+    /// ssh)
+    Timeline {
+        /// The JSON Lines file a fleet wrote with --events-out
+        file: PathBuf,
+        /// Also write the picture as an SVG file, for a browser
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
+    },
+}
+
+/// `mock-device timeline FILE [--svg OUT]`.
+fn draw_timeline(file: &Path, svg: Option<&Path>) -> ExitCode {
+    let record = match mock_device::record::read_events_file(file) {
+        Ok(record) => record,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let bars = timeline::bars_from_records(&record.sessions, record.taken);
+    let title = format!("{} sessions, as the fleet saw them", bars.len());
+    println!("== timeline: {title} ==");
+    print!(
+        "{}",
+        timeline::render_terminal(&bars, timeline::terminal_width())
+    );
+    if let Some(path) = svg
+        && let Err(e) = std::fs::write(path, timeline::render_svg(&bars, &title))
+    {
+        eprintln!(
+            "error: cannot write the timeline to {}: {e}",
+            path.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -328,6 +375,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(Draw::Timeline { file, svg }) = &args.draw {
+        return draw_timeline(file, svg.as_deref());
+    }
     let config = match build_config(&args) {
         Ok(c) => c,
         Err(Usage(message)) => {

@@ -137,7 +137,7 @@ pub fn bars_from_records(sessions: &[SessionRecord], now: Duration) -> Vec<Bar> 
     let mut by_start: Vec<usize> = (0..sessions.len()).collect();
     by_start.sort_by_key(|&i| (sessions[i].accepted, sessions[i].id));
 
-    let end_of = |s: &SessionRecord| s.closed.as_ref().map_or(now, |c| c.at).max(s.accepted);
+    let session_end = crate::record::session_ends(sessions, now);
 
     // Our own client's processes, and within each process its threads, in order of first
     // session. Small vectors searched in order: a run has a few dozen workers at most, and
@@ -181,7 +181,7 @@ pub fn bars_from_records(sessions: &[SessionRecord], now: Duration) -> Vec<Bar> 
                     ends.len() - 1
                 }
             };
-            ends[lane] = end_of(s);
+            ends[lane] = session_end[i];
             lane_of[i] = lane;
         }
     }
@@ -223,7 +223,7 @@ pub fn bars_from_records(sessions: &[SessionRecord], now: Duration) -> Vec<Bar> 
                 worker,
                 device: s.device.clone(),
                 start: s.accepted,
-                end: end_of(s),
+                end: session_end[i],
                 failed: session_failed(s),
             }
         })
@@ -519,7 +519,7 @@ pub fn render_terminal(bars: &[Bar], width: usize) -> String {
     if !density {
         let _ = writeln!(
             out,
-            "{:label_w$}  ├name┤ a session, from accept to close   ├name╌✗ a failed session",
+            "{:label_w$}  ├name┤ a session, from connect to exit   ├name╌✗ a failed session",
             ""
         );
     }
@@ -865,7 +865,7 @@ pub fn render_svg(bars: &[Bar], title: &str) -> String {
     );
     let _ = writeln!(
         s,
-        r#"<text x="{:.1}" y="{legend_y:.1}">a session, from accept to close (hover for the device)</text>"#,
+        r#"<text x="{:.1}" y="{legend_y:.1}">a session, from connect to exit (hover for the device)</text>"#,
         left + 20.0
     );
     let _ = writeln!(
@@ -1201,7 +1201,7 @@ thread 2 │├SW-CORE-1────┤├R3────────────
           0 s       0.20 s    0.40 s    0.60 s    0.80 s        1.20 s
 at once  │222222222222222222222222222222222221111111111111111111111111
           sessions open at once (the most in each column): peak 2 at 0.00 s
-          ├name┤ a session, from accept to close   ├name╌✗ a failed session
+          ├name┤ a session, from connect to exit   ├name╌✗ a failed session
 ";
         assert_eq!(render_terminal(&bars, 70), expected);
     }

@@ -5,11 +5,13 @@
 //! else. `--inventory FILE` points it at a standalone mock fleet or at real devices.
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
-use mock_device::{Fault, Fleet, FleetConfig, Platform};
+use mock_device::{Fault, Fleet, FleetConfig, Platform, timeline};
 
 use crate::inventory::{DEFAULT_TIMEOUT, Device, InventoryError, load_inventory};
+use crate::report::Report;
 
 /// Where the devices come from. Flattened into every lesson's flags with
 /// `#[command(flatten)]`.
@@ -46,6 +48,15 @@ pub struct LabArgs {
     /// `timeout`, else 10; the course lab's slowest login takes 1.6 s)
     #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
     pub timeout: Option<f64>,
+
+    /// After the run, draw when each device's session ran: one row per worker (thread or
+    /// process), and how many sessions were open at once
+    #[arg(long)]
+    pub timeline: bool,
+
+    /// After the run, write the same picture as an SVG file, for a browser
+    #[arg(long, value_name = "FILE")]
+    pub timeline_svg: Option<PathBuf>,
 }
 
 fn parse_fault(text: &str) -> Result<(String, Fault), String> {
@@ -88,6 +99,8 @@ pub struct Lab {
     pub devices: Vec<Device>,
     fleet: Option<Fleet>,
     verbose: bool,
+    timeline: bool,
+    timeline_svg: Option<PathBuf>,
 }
 
 impl Lab {
@@ -99,6 +112,66 @@ impl Lab {
     /// Whether the devices are served from inside this process.
     pub fn is_in_process(&self) -> bool {
         self.fleet.is_some()
+    }
+
+    /// The end of a run: draws the timeline if `--timeline` or `--timeline-svg` asked for
+    /// it, stops the in-process lab, and hands back the report's exit code.
+    pub fn finish(self, report: &Report) -> ExitCode {
+        let drawn = self.draw_timeline();
+        drop(self);
+        match (report.exit_code(), drawn) {
+            (code, Ok(())) => code,
+            (_, Err(error)) => {
+                eprintln!("error: {error}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+
+    fn draw_timeline(&self) -> Result<(), String> {
+        if !self.timeline && self.timeline_svg.is_none() {
+            return Ok(());
+        }
+        // In-process, the lab's own record says what the devices saw; with --inventory only
+        // this process's side is known (the sessions its threads opened).
+        let (sessions, now, seen_by) = match &self.fleet {
+            Some(fleet) => {
+                let record = fleet.record();
+                (
+                    record.sessions,
+                    record.taken,
+                    "as the lab's devices saw them",
+                )
+            }
+            None => {
+                let (sessions, _, now) = crate::client_log::sessions();
+                (sessions, now, "as this program saw them")
+            }
+        };
+        if sessions.is_empty() && self.fleet.is_none() {
+            // A lesson whose workers are processes opened its sessions in them, not here.
+            println!(
+                "\n(no session ran in this process, so there is no timeline to draw: to see the \
+                 fleet's view of any client, start the fleet with `--events-out FILE` and draw \
+                 it with `mock-device timeline FILE`)"
+            );
+            return Ok(());
+        }
+        let bars = timeline::bars_from_records(&sessions, now);
+        if self.timeline {
+            println!();
+            println!("== timeline: {} sessions, {seen_by} ==", bars.len());
+            print!(
+                "{}",
+                timeline::render_terminal(&bars, timeline::terminal_width())
+            );
+        }
+        if let Some(path) = &self.timeline_svg {
+            let title = format!("{} sessions, {seen_by}", bars.len());
+            std::fs::write(path, timeline::render_svg(&bars, &title))
+                .map_err(|e| format!("cannot write the timeline to {}: {e}", path.display()))?;
+        }
+        Ok(())
     }
 }
 
@@ -114,10 +187,13 @@ impl LabArgs {
                     device.timeout = timeout;
                 }
             }
+            crate::client_log::start_clock();
             return Ok(Lab {
                 devices,
                 fleet: None,
                 verbose: self.verbose,
+                timeline: self.timeline,
+                timeline_svg: self.timeline_svg.clone(),
             });
         }
         // In-process, each device holds a listener and both ends of its session.
@@ -153,6 +229,8 @@ impl LabArgs {
             devices,
             fleet: Some(fleet),
             verbose: self.verbose,
+            timeline: self.timeline,
+            timeline_svg: self.timeline_svg.clone(),
         })
     }
 }

@@ -13,6 +13,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use ssh2::{Channel, CheckResult, ErrorCode, HashType, KnownHostFileKind, Session};
 
+use crate::client_log::Ticket;
 use crate::inventory::{Device, DeviceType};
 
 /// What went wrong with one device. Plain data (serde), so a worker process can send it back.
@@ -199,6 +200,17 @@ fn check_host_key_with(
 }
 
 /// TCP connect, SSH handshake, host-key check and password login: an authenticated session.
+/// `SSH-2.0-netauto_0.1.0 pid=4242 thread=ThreadId(7)`: this program's name and version, and
+/// the process and thread the session runs on.
+pub fn client_banner() -> String {
+    format!(
+        "SSH-2.0-netauto_{} pid={} thread={:?}",
+        env!("CARGO_PKG_VERSION"),
+        std::process::id(),
+        std::thread::current().id()
+    )
+}
+
 fn open_session(device: &Device) -> Result<Session, SshError> {
     let limit = Duration::from_secs_f64(device.timeout);
     let target = format!("{}:{}", device.host, device.port);
@@ -231,6 +243,12 @@ fn open_session(device: &Device) -> Result<Session, SshError> {
     // libssh2 applies this to every blocking call: a device that stops talking yields
     // LIBSSH2_ERROR_TIMEOUT instead of blocking the thread forever.
     session.set_timeout((limit.as_millis().clamp(1, u32::MAX as u128)) as u32);
+    // The client names its worker in the identification string it sends first, so the mock
+    // lab's record (and a real device's logs) can tell which process and thread ran this
+    // session, with no plumbing in the lessons.
+    session
+        .set_banner(&client_banner())
+        .map_err(|e| connecting.ssh(e))?;
     session
         .handshake()
         .map_err(|e| step(device, "during the SSH handshake").ssh(e))?;
@@ -264,6 +282,8 @@ pub struct Connection {
     /// The prompt's text without its trailing `#` or `>` (`cisco3`, `pyclass@srx2`):
     /// a line that starts with it and ends in `#`/`>` ends a command's output.
     base_prompt: String,
+    /// Written into the client's log of sessions when the connection is dropped.
+    ticket: Ticket,
 }
 
 impl std::fmt::Debug for Connection {
@@ -278,27 +298,55 @@ impl std::fmt::Debug for Connection {
 impl Connection {
     /// Connects, logs in, opens a shell and turns paging off: Netmiko's `ConnectHandler`.
     pub fn connect(device: &Device) -> Result<Connection, SshError> {
-        let session = open_session(device)?;
-        let opening = step(device, "opening a shell");
-        let mut channel = session.channel_session().map_err(|e| opening.ssh(e))?;
-        channel
-            .request_pty("vt100", None, Some((511, 1000, 0, 0)))
-            .map_err(|e| opening.ssh(e))?;
-        channel.shell().map_err(|e| opening.ssh(e))?;
+        // The client's side of `--timeline`: this session, from now until it is dropped.
+        let mut ticket = Ticket::start(&device.name);
+        let opened = open_session(device).and_then(|session| {
+            let opening = step(device, "opening a shell");
+            let mut channel = session.channel_session().map_err(|e| opening.ssh(e))?;
+            channel
+                .request_pty("vt100", None, Some((511, 1000, 0, 0)))
+                .map_err(|e| opening.ssh(e))?;
+            channel.shell().map_err(|e| opening.ssh(e))?;
+            Ok((session, channel))
+        });
+        let (session, channel) = match opened {
+            Ok(opened) => opened,
+            Err(error) => {
+                ticket.fail();
+                return Err(error);
+            }
+        };
         let mut connection = Connection {
             device: device.clone(),
             session,
             channel,
             base_prompt: String::new(),
+            ticket,
         };
-        let banner = connection.read_until(&opening, |text| last_prompt(text).is_some())?;
-        connection.base_prompt = last_prompt(&banner)
-            .map(|prompt| base_of(&prompt))
-            .unwrap_or_default();
-        for command in paging_off(device.device_type) {
-            connection.send_command(command)?;
-        }
+        connection.marking_failure(|connection| {
+            let opening = step(device, "opening a shell");
+            let banner = connection.read_until(&opening, |text| last_prompt(text).is_some())?;
+            connection.base_prompt = last_prompt(&banner)
+                .map(|prompt| base_of(&prompt))
+                .unwrap_or_default();
+            for command in paging_off(device.device_type) {
+                connection.run_command(command)?;
+            }
+            Ok(())
+        })?;
         Ok(connection)
+    }
+
+    /// Runs `step`; if it fails, the session is drawn as failed in the client's timeline.
+    fn marking_failure<T>(
+        &mut self,
+        step: impl FnOnce(&mut Connection) -> Result<T, SshError>,
+    ) -> Result<T, SshError> {
+        let result = step(self);
+        if result.is_err() {
+            self.ticket.fail();
+        }
+        result
     }
 
     /// The name of the device this connection is to.
@@ -308,15 +356,21 @@ impl Connection {
 
     /// Sends an empty line and returns the prompt the device answers with (`cisco3#`).
     pub fn find_prompt(&mut self) -> Result<String, SshError> {
-        let finding = step(&self.device, "waiting for the prompt");
-        self.write_line("", &finding)?;
-        let text = self.read_until(&finding, |text| last_prompt(text).is_some())?;
-        last_prompt(&text).ok_or_else(|| finding.timed_out())
+        self.marking_failure(|connection| {
+            let finding = step(&connection.device, "waiting for the prompt");
+            connection.write_line("", &finding)?;
+            let text = connection.read_until(&finding, |text| last_prompt(text).is_some())?;
+            last_prompt(&text).ok_or_else(|| finding.timed_out())
+        })
     }
 
     /// Runs one command and returns its output, without the echoed command and the
     /// prompt that follows it.
     pub fn send_command(&mut self, command: &str) -> Result<String, SshError> {
+        self.marking_failure(|connection| connection.run_command(command))
+    }
+
+    fn run_command(&mut self, command: &str) -> Result<String, SshError> {
         let running = step(&self.device, format!("during `{command}`"));
         self.write_line(command, &running)?;
         let base = self.base_prompt.clone();
