@@ -33,6 +33,9 @@
 //! thousand SSH handshakes (key exchange, encryption) adds up, and on one CPU it takes
 //! longer than the waiting: the thread-per-device row grows well past the slowest device.
 //! The closing lines of each part compare the measured times and say which case you got.
+//!
+//! `--timeline` draws who ran which session when: one row for `ex1_serial`, the sessions one
+//! after another; nine rows starting together for `concurrency`.
 
 mod concurrency;
 mod cpus;

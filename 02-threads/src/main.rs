@@ -26,6 +26,9 @@
 //! timing), the fixed counters never do; the deadlock is reported and the run finishes; the
 //! split job is faster than one thread except behind the fake GIL; the queue delivers the
 //! prompts in the order the devices answered, not the order of the list.
+//!
+//! `--timeline` draws the sessions of `no_gil` and `queue`: a row per thread, all nine starting
+//! together.
 
 mod deadlock;
 mod no_gil;

@@ -29,6 +29,9 @@
 //! parent; the elapsed time close to the slowest device; a process costing far more to start
 //! than a thread, and still little next to an SSH login.
 //!
+//! `--timeline` draws a row per worker process (`pid N`), each running one session, all at
+//! once.
+//!
 //! To see the workers as processes of their own, slow the devices down and look from a
 //! second terminal while the lesson waits:
 //! ```text

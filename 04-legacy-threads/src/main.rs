@@ -30,6 +30,9 @@
 //! blocks, first nxos1, the fastest device, last nxos2, the slowest. Both end with an
 //! `Elapsed time` close to nxos2's time. Past 100 devices the blocks give way to a progress
 //! bar, the failed devices and a count (`-v` prints everything).
+//!
+//! `--timeline` draws nine rows, one per thread, all starting together: the sessions overlap,
+//! which is why the run takes about as long as the slowest device.
 
 mod threads_queue;
 mod threads_show_ver;

@@ -33,6 +33,9 @@
 //! timeout, `proc_avoid_deadlock` never does. Past 100 devices the blocks give way to a
 //! progress bar, the failed devices and a count (`-v` prints them all).
 //!
+//! `--timeline` draws nine rows labelled by pid: nine processes, one session each, none of them
+//! this program.
+//!
 //! To see the processes, make them last (every login and command takes 20 s):
 //! `cargo run --bin 05-legacy-procs -- --part processes --latency 20s --timeout 30`, and in
 //! another terminal `ps -f --ppid $(pgrep -x 05-legacy-procs)`: one child per device. They

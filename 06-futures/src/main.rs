@@ -30,6 +30,9 @@
 //! comes at once, in submission order. Past 100 devices the per-device lines give way to a
 //! progress bar, the failures and a summary; the `done()` lines and the elapsed times stay
 //! (`-v` shows everything).
+//!
+//! `--timeline` draws one row per pool thread: four rows, and the nine jobs queueing along
+//! them.
 
 mod future;
 mod ssh_threads_simple;

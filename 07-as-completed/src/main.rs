@@ -31,6 +31,10 @@
 //! arista3, arista4 and srx2, yet answers before all three. Past 100 devices the per-device
 //! lines give way to a progress bar, the failures, the elapsed time and a summary (`-v`
 //! shows them anyway).
+//!
+//! `--timeline` draws four rows, one per pool thread, each device's session a bar: every
+//! `Result:` line is printed as its bar ends (lesson 08 draws the same bars and prints them in
+//! another order).
 
 mod ex3b_cf_ascompleted;
 mod ssh_threads_ascompleted;

@@ -35,6 +35,9 @@
 //! moment, once the slowest device has answered. Past 100 devices the per-device lines give
 //! way to a progress bar, the failures, each part's elapsed time and a summary (`-v` shows
 //! them anyway).
+//!
+//! `--timeline` draws the same four rows of bars as lesson 07: the sessions run the same way,
+//! only the printing waits for the list order.
 
 mod map_two_iterables;
 mod par_iter;

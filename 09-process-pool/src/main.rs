@@ -42,6 +42,9 @@
 //! difference: the course's author says he saw none in practice. Past 100 devices the
 //! per-device lines give way to a progress bar, the failed devices, each part's elapsed
 //! time and a count (`-v` prints them all).
+//!
+//! `--timeline` draws one row per worker process (`pid N`), never this program's own pid: four
+//! rows for a pool of four, twelve for `ssh_procs_map2`.
 
 mod cost;
 mod ex6_cf_map;
