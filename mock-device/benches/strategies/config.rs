@@ -8,6 +8,9 @@ use anyhow::{Context, Result, bail};
 
 use crate::{Kind, MAP, POOL_WORKERS, SMALL_POOL, STRATEGIES, Strategy, THREAD_POOL};
 
+/// Runs against each fleet (recording and not) for the cost of recording; quick mode: 2.
+pub const COST_PAIRS: usize = 10;
+
 #[derive(Debug)]
 pub struct Config {
     pub ns: Vec<usize>,
@@ -19,6 +22,11 @@ pub struct Config {
     /// The full benchmark (all N and latencies): the files at the root of the repository.
     pub full: bool,
     pub quick: bool,
+    /// The cost of recording is measured in the zero-latency cell of this many devices (the
+    /// largest N: 1000 in the full benchmark), when zero latency is among those run.
+    pub cost_n: Option<usize>,
+    /// Runs against each fleet, recording and not, for that.
+    pub cost_pairs: usize,
 }
 
 pub fn parse_list<T>(var: &str, parse: impl Fn(&str) -> Result<T>) -> Result<Option<Vec<T>>> {
@@ -52,7 +60,7 @@ impl Config {
             Duration::from_secs(1),
         ];
         let subset = ns.is_some() || latencies.is_some();
-        let config = if quick {
+        let mut config = if quick {
             Config {
                 ns: ns.unwrap_or_else(|| vec![10]),
                 latencies: latencies.unwrap_or(all_latencies),
@@ -60,6 +68,8 @@ impl Config {
                 out_dir: target.join("strategies-quick"),
                 full: false,
                 quick: true,
+                cost_n: None,
+                cost_pairs: 2,
             }
         } else if subset {
             Config {
@@ -69,6 +79,8 @@ impl Config {
                 out_dir: target.join("strategies-subset"),
                 full: false,
                 quick: false,
+                cost_n: None,
+                cost_pairs: COST_PAIRS,
             }
         } else {
             Config {
@@ -78,10 +90,15 @@ impl Config {
                 out_dir: root.to_path_buf(),
                 full: true,
                 quick: false,
+                cost_n: None,
+                cost_pairs: COST_PAIRS,
             }
         };
         if config.ns.contains(&0) {
             bail!("STRATEGIES_N: every N must be at least 1");
+        }
+        if config.latencies.contains(&Duration::ZERO) {
+            config.cost_n = config.ns.iter().copied().max();
         }
         Ok(config)
     }

@@ -1,5 +1,7 @@
-//! The mock fleet as a process of its own: started with `--inventory-out`, ready once its
-//! inventory is complete, stopped with SIGTERM; and the start-up of a 10,000-device fleet.
+//! The mock fleet as a process of its own: started with `--inventory-out` (and
+//! `--events-out`, when it records), ready once its inventory is complete, stopped with
+//! SIGTERM; what its events file says about the sessions it saw; and the start-up of a
+//! 10,000-device fleet.
 
 use std::collections::VecDeque;
 use std::fs;
@@ -14,6 +16,8 @@ use anyhow::{Context, Result, bail};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
+use mock_device::record::read_events_file;
+
 use crate::measure::kb_field;
 use crate::run::Workspace;
 use crate::{BIG_FLEET, MIB};
@@ -22,12 +26,25 @@ use crate::{BIG_FLEET, MIB};
 pub struct MockFleet {
     pub child: Child,
     pub pid: i32,
+    /// Its number of devices.
+    pub n: usize,
     pub inventory: PathBuf,
     /// From spawning the process to a complete inventory file.
     pub ready_after: Duration,
     /// The start-up time the mock printed itself (`N devices started in X ms`).
     pub reported: Option<Duration>,
     pub output: Arc<Mutex<VecDeque<String>>>,
+    /// The fleet's `--events-out` file, when it records.
+    pub events: Option<PathBuf>,
+    /// Sessions of the events file already handed out by [`MockFleet::peak_open_since`].
+    pub sessions_seen: usize,
+}
+
+/// Whether a fleet writes what it sees to an events file (`--events-out`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recording {
+    On,
+    Off,
 }
 
 pub fn drain(stream: impl Read + Send + 'static, tail: Arc<Mutex<VecDeque<String>>>) {
@@ -55,11 +72,28 @@ pub fn tail_text(tail: &Mutex<VecDeque<String>>) -> String {
 }
 
 impl MockFleet {
-    pub fn start(bin: &Path, n: usize, login_delay: Duration, dir: &Path) -> Result<MockFleet> {
-        let inventory = dir.join(format!("fleet-{n}.yaml"));
+    pub fn start(
+        bin: &Path,
+        n: usize,
+        login_delay: Duration,
+        dir: &Path,
+        recording: Recording,
+    ) -> Result<MockFleet> {
+        // Two fleets of the same size can run at once (recording and not, for the cost of
+        // recording): each has files of its own.
+        let name = match recording {
+            Recording::On => format!("fleet-{n}"),
+            Recording::Off => format!("fleet-{n}-plain"),
+        };
+        let inventory = dir.join(format!("{name}.yaml"));
         let _ = fs::remove_file(&inventory);
+        let events = (recording == Recording::On).then(|| dir.join(format!("{name}.jsonl")));
+        let mut command = Command::new(bin);
+        if let Some(events) = &events {
+            command.arg("--events-out").arg(events);
+        }
         let started = Instant::now();
-        let mut child = Command::new(bin)
+        let mut child = command
             .arg("--devices")
             .arg(n.to_string())
             .arg("--login-delay")
@@ -84,10 +118,13 @@ impl MockFleet {
         let mut fleet = MockFleet {
             child,
             pid,
+            n,
             inventory,
             ready_after: Duration::ZERO,
             reported: None,
             output,
+            events,
+            sessions_seen: 0,
         };
         // Complete: one host_key line per device (the last field of each entry).
         let deadline = started + Duration::from_secs(120);
@@ -134,6 +171,25 @@ impl MockFleet {
         Ok(fleet)
     }
 
+    /// The most sessions the fleet saw open at once among those it accepted since the last
+    /// call (the runs of one row: they run one after the other against this fleet), from
+    /// its events file. `None` when the fleet does not record.
+    pub fn peak_open_since(&mut self) -> Option<Result<usize, String>> {
+        let path = self.events.clone()?;
+        wait_until_still(&path);
+        Some(match read_events_file(&path) {
+            Ok(mut record) => {
+                // Sessions are listed in the order they were accepted: the row's are the
+                // ones after those already seen.
+                let seen = self.sessions_seen.min(record.sessions.len());
+                self.sessions_seen = record.sessions.len();
+                record.sessions.drain(..seen);
+                Ok(record.peak_open().0)
+            }
+            Err(e) => Err(e.to_string()),
+        })
+    }
+
     pub fn rss(&self) -> u64 {
         kb_field(&format!("/proc/{}/status", self.pid), "VmRSS:")
     }
@@ -157,6 +213,22 @@ impl MockFleet {
             }
             thread::sleep(Duration::from_millis(10));
         }
+    }
+}
+
+/// Waits (up to a second) until the events file has not grown for 50 ms: the lesson has
+/// exited, but the fleet may still be noting the last closes it saw.
+pub fn wait_until_still(path: &Path) {
+    let size = || fs::metadata(path).map_or(0, |m| m.len());
+    let deadline = Instant::now() + Duration::from_secs(1);
+    let mut last = size();
+    while Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(50));
+        let now = size();
+        if now == last {
+            return;
+        }
+        last = now;
     }
 }
 
@@ -190,6 +262,7 @@ pub fn measure_big_fleet(ws: &Workspace, runs: usize) -> BigFleet {
             BIG_FLEET,
             Duration::ZERO,
             ws.scratch.path(),
+            Recording::Off,
         );
         match fleet {
             Ok(fleet) => {

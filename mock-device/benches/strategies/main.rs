@@ -7,16 +7,19 @@
 //!
 //! It builds the release binaries (`cargo build --release --workspace --bins`), then for each
 //! number of devices N and latency L starts `mock-device --devices N --login-delay L
-//! --command-delay 0s --inventory-out FILE` as a process of its own, runs each strategy's
-//! lesson binary against that inventory several times, and writes the medians to
+//! --command-delay 0s --inventory-out FILE --events-out FILE` as a process of its own, runs
+//! each strategy's lesson binary against that inventory several times (reading back from
+//! the events file how many sessions the mock saw open at once), and writes the medians to
 //! `BENCHMARKS.md` and a plot of wall time against N to `BENCHMARKS.svg`, both at the root
-//! of the repository. The full run takes about 12 minutes on 2 cores.
+//! of the repository. In the zero-latency cell of 1000 devices it also measures what the
+//! recording costs: the thread pool against that fleet and against one started without
+//! `--events-out`, in alternating runs. The full run takes about 12 minutes on 2 cores.
 //!
 //! For trying it out (results go under `target/strategies-*/`, never over the committed
 //! files):
 //!
 //! ```text
-//! STRATEGIES_QUICK=1 cargo bench -p mock-device --bench strategies        # N = 10 only, one run each
+//! STRATEGIES_QUICK=1 cargo bench -p mock-device --bench strategies        # N = 10 only, one run each (the cost of recording: 2 pairs at N = 10)
 //! STRATEGIES_N=1000 STRATEGIES_LATENCY=0 cargo bench -p mock-device --bench strategies  # a subset
 //! ```
 //!
@@ -29,17 +32,21 @@
 //!   its descendants, sampled from /proc every 10 ms or more (never more than a fifth of the
 //!   time goes to sampling; never below the lesson's own VmHWM); summed PSS is sampled every
 //!   200 ms or more as well;
-//! - CPU of the mock fleet during the run, from /proc/PID/stat.
+//! - CPU of the mock fleet during the run, from /proc/PID/stat;
+//! - for each row, the most sessions the mock saw open at once, from its `--events-out` file
+//!   (`mock_device::record::read_events_file`, `Record::peak_open`).
 //!
 //! Every run must exit 0 (every device answered); a run that does not is reported in the
 //! table and left out of the medians.
 //!
 //! The files: `main.rs` (this: the strategies, i.e. which lesson part each one runs, and the
 //! order of the work), `config.rs` (settings and rows), `fleet.rs` (the mock fleet as a
-//! process), `run.rs` (running a lesson and its rows), `measure.rs` (/proc and getrusage),
-//! `markdown.rs` and `targets.rs` (BENCHMARKS.md), `plot.rs` (BENCHMARKS.svg).
+//! process, and its events file), `run.rs` (running a lesson and its rows), `cost.rs` (the
+//! cost of recording), `measure.rs` (/proc and getrusage), `markdown.rs` and `targets.rs`
+//! (BENCHMARKS.md), `plot.rs` (BENCHMARKS.svg).
 
 mod config;
+mod cost;
 mod fleet;
 mod markdown;
 mod measure;
@@ -55,7 +62,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 
 use crate::config::{Config, jobs};
-use crate::fleet::{MockFleet, measure_big_fleet};
+use crate::cost::measure_cost;
+use crate::fleet::{MockFleet, Recording, measure_big_fleet};
 use crate::markdown::{Report, fmt_latency, git_commit, markdown, utc_now};
 use crate::measure::{Measure, children_cpu, clock_ticks, loadavg, machine, machine_cpu, own_cpu};
 use crate::plot::plot;
@@ -207,16 +215,13 @@ fn main() -> Result<()> {
     let (busy0, _) = machine_cpu(ws.ticks);
     let ours0 = own_cpu() + children_cpu()?;
 
+    let mock = ws.bin_dir.join("mock-device");
     let mut rows = Vec::new();
+    let mut cost = None;
     for &latency in &config.latencies {
         for &n in &config.ns {
-            let fleet = MockFleet::start(
-                &ws.bin_dir.join("mock-device"),
-                n,
-                latency,
-                ws.scratch.path(),
-            )
-            .with_context(|| format!("starting the fleet of {n} devices"))?;
+            let mut fleet = MockFleet::start(&mock, n, latency, ws.scratch.path(), Recording::On)
+                .with_context(|| format!("starting the fleet of {n} devices"))?;
             println!(
                 "[{:>6.0} s] fleet of {n} devices, login delay {}: ready in {:.3} s (pid {})",
                 t0.elapsed().as_secs_f64(),
@@ -225,7 +230,14 @@ fn main() -> Result<()> {
                 fleet.pid
             );
             for job in jobs(n, latency) {
-                rows.push(run_job(&ws, &fleet, job, &config, t0));
+                rows.push(run_job(&ws, &mut fleet, job, &config, t0));
+            }
+            if latency.is_zero() && config.cost_n == Some(n) {
+                // Started only now, so that it sits idle through none of the other rows.
+                let plain = MockFleet::start(&mock, n, latency, ws.scratch.path(), Recording::Off)
+                    .with_context(|| format!("starting the second fleet of {n} devices"))?;
+                cost = Some(measure_cost(&ws, &mut fleet, &plain, config.cost_pairs, t0));
+                plain.stop()?;
             }
             fleet.stop()?;
         }
@@ -246,6 +258,7 @@ fn main() -> Result<()> {
         config: &config,
         rows: &rows,
         big: &big,
+        cost: cost.as_ref(),
         machine: &machine,
         load_before,
         load_after,

@@ -8,9 +8,10 @@ use std::time::{Duration, SystemTime};
 
 use crate::Kind;
 use crate::config::Config;
+use crate::cost::{Cost, total_cpu};
 use crate::fleet::BigFleet;
-use crate::measure::Machine;
-use crate::run::Row;
+use crate::measure::{Machine, Measure};
+use crate::run::{Row, median};
 use crate::targets::targets;
 use crate::{POOL_WORKERS, SMALL_POOL, STRATEGIES};
 
@@ -48,6 +49,8 @@ pub struct Report<'a> {
     pub config: &'a Config,
     pub rows: &'a [Row],
     pub big: &'a BigFleet,
+    /// The cost of recording (`None`: zero latency was not among the cells run).
+    pub cost: Option<&'a Cost>,
     pub machine: &'a Machine,
     pub load_before: String,
     pub load_after: String,
@@ -139,10 +142,11 @@ pub fn markdown(r: &Report) -> String {
         w,
         "- **A standalone fleet.** For each number of devices N and latency L, \
          `target/release/mock-device --devices N --login-delay L --command-delay 0s \
-         --inventory-out FILE` runs as a process of its own, on the same machine (127.0.0.1). \
-         Each strategy then runs against the same fleet, and the fleet is stopped before the \
-         next (N, L). The command delay is zero, so each device costs one latency whatever \
-         the lesson does on it (login only, or login and `show version`)."
+         --inventory-out FILE --events-out FILE` runs as a process of its own, on the same \
+         machine (127.0.0.1), and writes what it sees to the events file. Each strategy then \
+         runs against the same fleet, and the fleet is stopped before the next (N, L). The \
+         command delay is zero, so each device costs one latency whatever the lesson does on \
+         it (login only, or login and `show version`)."
     );
     let _ = writeln!(
         w,
@@ -208,7 +212,12 @@ pub fn markdown(r: &Report) -> String {
          this client).\n\
          - **others**: the share of the machine's CPU that other programs used during the \
          runs (all CPU time in /proc/stat, less the client's, the mock's and the \
-         benchmark's own): where it is high, the row was measured on a busy machine.\n",
+         benchmark's own): where it is high, the row was measured on a busy machine.\n\
+         - **peak sessions open (mock)**: the most sessions the fleet saw open at once over \
+         the row's runs, from its events file (`mock_device::record::read_events_file`, \
+         `Record::peak_open`; a session of this project's client ends no later than its \
+         worker's next connect). The concurrency as the devices saw it: W for a pool that \
+         kept every worker busy, 1 for serial, up to N for a thread or process per device.\n",
         r.samples.1 * 1000.0
     );
 
@@ -234,16 +243,19 @@ pub fn markdown(r: &Report) -> String {
             );
             let _ = writeln!(
                 w,
-                "| strategy | W | wall | min–max | ideal | efficiency | sessions/s | client CPU | client peak RSS | peak PSS | mock CPU | others | runs |"
+                "| strategy | W | wall | min–max | ideal | efficiency | sessions/s | client CPU | client peak RSS | peak PSS | mock CPU | others | peak sessions open (mock) | runs |"
             );
-            let _ = writeln!(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
+            let _ = writeln!(
+                w,
+                "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"
+            );
             for row in rows {
                 let ideal = row.job.ideal().as_secs_f64();
                 let ideal_text = fmt_secs(ideal);
                 if let Some(why) = &row.skipped {
                     let _ = writeln!(
                         w,
-                        "| {} | {} | {why} | | {ideal_text} | | | | | | | | 0 |",
+                        "| {} | {} | {why} | | {ideal_text} | | | | | | | | | 0 |",
                         row.job.strategy().name,
                         row.job.workers
                     );
@@ -262,7 +274,7 @@ pub fn markdown(r: &Report) -> String {
                 };
                 let _ = writeln!(
                     w,
-                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
                     row.job.strategy().name,
                     row.job.workers,
                     opt(row.wall(), |v| format!("**{}**", fmt_secs(v))),
@@ -279,11 +291,34 @@ pub fn markdown(r: &Report) -> String {
                     opt(row.pss_mib(), |v| format!("{v:.1} MiB")),
                     opt(row.med(|m| m.mock_cpu), |v| format!("{v:.2} s")),
                     opt(row.med(|m| m.others), |v| format!("{:.0} %", v * 100.0)),
+                    peak_cell(&row.peak_open),
                     runs
                 );
             }
             let _ = writeln!(w);
         }
+    }
+    if let Some(cost) = r.cost {
+        cost_table(w, cost);
+    }
+    let unread: Vec<String> = r
+        .rows
+        .iter()
+        .filter_map(|row| match &row.peak_open {
+            Some(Err(e)) => Some(format!(
+                "- {} devices, latency {}, {} (W = {}): {}",
+                row.job.n,
+                fmt_latency(row.job.latency),
+                row.job.strategy().name,
+                row.job.workers,
+                e.replace('|', "\\|")
+            )),
+            _ => None,
+        })
+        .collect();
+    if !unread.is_empty() {
+        let _ = writeln!(w, "### Events files that could not be read\n");
+        let _ = writeln!(w, "{}\n", unread.join("\n"));
     }
     let failures: Vec<(&Row, &String)> = r
         .rows
@@ -345,6 +380,92 @@ pub fn markdown(r: &Report) -> String {
 
     targets(w, r);
     md
+}
+
+/// The "peak sessions open (mock)" cell: "–" when not recorded, flagged when unreadable.
+pub fn peak_cell(peak: &Option<Result<usize, String>>) -> String {
+    match peak {
+        Some(Ok(peak)) => peak.to_string(),
+        Some(Err(_)) => "**unreadable**".into(),
+        None => "–".into(),
+    }
+}
+
+/// The cost of recording: the same job against a fleet that records and one that does not.
+pub fn cost_table(w: &mut String, cost: &Cost) {
+    let _ = writeln!(
+        w,
+        "### The cost of recording: {} devices, latency 0, thread pool, W = {}\n",
+        cost.job.n, cost.job.workers
+    );
+    let _ = writeln!(
+        w,
+        "`{} {} --inventory FILE --workers {}` against the fleet of the table \
+         \"{} devices, latency 0\" above, which writes its events file, and against a second \
+         fleet of as many devices started without \
+         `--events-out`, in alternating runs (recording first, then not, then not, then \
+         recording, …, so that a slow spell of the machine falls on both), after one run \
+         against the second fleet that is not counted. **CPU in all** is the client's and \
+         the mock's (recording is the mock's work, but the two share the machine's cores), \
+         the mean over the runs: the mock's CPU is read from /proc in clock ticks of 10 ms, \
+         which a mean over many runs averages out and a median would keep. The other \
+         columns are medians.\n",
+        cost.job.strategy().bin,
+        cost.job.strategy().args.join(" "),
+        cost.job.workers,
+        cost.job.n
+    );
+    let _ = writeln!(
+        w,
+        "| fleet | wall | min–max | client CPU | mock CPU | CPU in all | min–max | peak sessions open (mock) | runs |"
+    );
+    let _ = writeln!(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|");
+    let spread = |runs: &[Measure], f: &dyn Fn(&Measure) -> f64| {
+        if runs.len() < 2 {
+            return String::new();
+        }
+        let min = runs.iter().map(f).fold(f64::INFINITY, f64::min);
+        let max = runs.iter().map(f).fold(0.0, f64::max);
+        format!("{min:.3}–{max:.3}")
+    };
+    let sides = [
+        (
+            "recording (`--events-out`)",
+            &cost.recording,
+            &cost.peak_open,
+        ),
+        ("not recording", &cost.plain, &None),
+    ];
+    for (name, runs, peak) in sides {
+        let med = |f: &dyn Fn(&Measure) -> f64| median(runs.iter().map(f).collect());
+        let _ = writeln!(
+            w,
+            "| {name} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            opt(Cost::wall(runs), |v| format!("**{}**", fmt_secs(v))),
+            spread(runs, &|m| m.wall),
+            opt(med(&|m| m.cpu), |v| format!("{v:.2} s")),
+            opt(med(&|m| m.mock_cpu), |v| format!("{v:.2} s")),
+            opt(Cost::cpu(runs), |v| format!("**{v:.3} s**")),
+            spread(runs, &total_cpu),
+            peak_cell(peak),
+            runs.len()
+        );
+    }
+    let _ = writeln!(w);
+    let mut notes: Vec<String> = cost
+        .failures
+        .iter()
+        .map(|f| format!("- failed: {}", f.replace('|', "\\|")))
+        .collect();
+    if let Some(Err(e)) = &cost.peak_open {
+        notes.push(format!(
+            "- events file unreadable: {}",
+            e.replace('|', "\\|")
+        ));
+    }
+    if !notes.is_empty() {
+        let _ = writeln!(w, "{}\n", notes.join("\n"));
+    }
 }
 
 pub fn git_commit(root: &Path) -> String {

@@ -87,26 +87,26 @@ pub fn proc_pids() -> HashSet<i32> {
 }
 
 /// Which processes on the machine are the client: descendants of this benchmark, except the
-/// mock fleet. Each pid is classified once (this process is a child subreaper, so a
+/// mock fleets (two run at once for the cost of recording). Each pid is classified once (this process is a child subreaper, so a
 /// descendant stays one when its parent dies).
 #[derive(Debug)]
 pub struct ClientTree {
     pub me: i32,
-    pub fleet: i32,
+    pub fleets: Vec<i32>,
     pub class: HashMap<i32, bool>,
 }
 
 impl ClientTree {
-    pub fn new(fleet: i32) -> ClientTree {
+    pub fn new(fleets: &[i32]) -> ClientTree {
         ClientTree {
             me: i32::try_from(std::process::id()).unwrap_or(i32::MAX),
-            fleet,
+            fleets: fleets.to_vec(),
             class: HashMap::new(),
         }
     }
 
     pub fn classify(&mut self, pid: i32, depth: usize) -> bool {
-        if pid == self.me || pid == self.fleet || pid <= 1 || depth > 64 {
+        if pid == self.me || self.fleets.contains(&pid) || pid <= 1 || depth > 64 {
             return false;
         }
         if let Some(&c) = self.class.get(&pid) {
@@ -200,12 +200,12 @@ pub fn sample_memory(mut tree: ClientTree, lesson: i32, stop: Arc<AtomicBool>) -
 }
 
 /// Waits for (reaps) every process the lesson left behind; kills them after `grace`.
-pub fn reap_client(fleet: i32, grace: Duration) -> usize {
+pub fn reap_client(fleets: &[i32], grace: Duration) -> usize {
     let me = i32::try_from(std::process::id()).unwrap_or(i32::MAX);
     let deadline = Instant::now() + grace;
     let mut seen = HashSet::new();
     loop {
-        let mut tree = ClientTree::new(fleet);
+        let mut tree = ClientTree::new(fleets);
         let left = tree.scan();
         if left.is_empty() {
             return seen.len();

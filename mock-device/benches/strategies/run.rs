@@ -47,7 +47,14 @@ pub fn gist(path: &Path) -> String {
     picked.join(" / ")
 }
 
-pub fn run_once(ws: &Workspace, fleet: &MockFleet, job: &Job) -> Result<Measure, String> {
+/// One run of `job` against `fleet`; `idle_fleets` are other fleets running meanwhile (their
+/// pids), which are not the client either.
+pub fn run_once(
+    ws: &Workspace,
+    fleet: &MockFleet,
+    idle_fleets: &[i32],
+    job: &Job,
+) -> Result<Measure, String> {
     let bin = ws.bin_dir.join(job.strategy().bin);
     let out_path = ws.scratch.path().join("run.out");
     let err_path = ws.scratch.path().join("run.err");
@@ -55,7 +62,10 @@ pub fn run_once(ws: &Workspace, fleet: &MockFleet, job: &Job) -> Result<Measure,
     let (out, err) = (open(&out_path)?, open(&err_path)?);
     let timeout = Duration::from_secs(60) + job.ideal() * 5;
 
-    let mut tree = ClientTree::new(fleet.pid);
+    let fleets: Vec<i32> = std::iter::once(fleet.pid)
+        .chain(idle_fleets.iter().copied())
+        .collect();
+    let mut tree = ClientTree::new(&fleets);
     tree.scan(); // classify what already runs before the clock starts
     let cpu_before = children_cpu().map_err(|e| e.to_string())?;
     let mock_before = process_cpu(fleet.pid, ws.ticks).unwrap_or(0.0);
@@ -83,14 +93,14 @@ pub fn run_once(ws: &Workspace, fleet: &MockFleet, job: &Job) -> Result<Measure,
     let (status, ended) = match rx.recv_timeout(timeout) {
         Ok(done) => done,
         Err(_) => {
-            let mut tree = ClientTree::new(fleet.pid);
+            let mut tree = ClientTree::new(&fleets);
             for pid in tree.scan() {
                 let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
             }
             stop.store(true, Ordering::Relaxed);
             let _ = sampler.join();
             let _ = rx.recv_timeout(Duration::from_secs(10));
-            reap_client(fleet.pid, Duration::from_secs(5));
+            reap_client(&fleets, Duration::from_secs(5));
             return Err(format!("timed out after {} s, killed", timeout.as_secs()));
         }
     };
@@ -98,7 +108,7 @@ pub fn run_once(ws: &Workspace, fleet: &MockFleet, job: &Job) -> Result<Measure,
     let mock_cpu = process_cpu(fleet.pid, ws.ticks).unwrap_or(0.0) - mock_before;
     stop.store(true, Ordering::Relaxed);
     let sampled = sampler.join().unwrap_or_default();
-    let stragglers = reap_client(fleet.pid, Duration::from_secs(10));
+    let stragglers = reap_client(&fleets, Duration::from_secs(10));
     let cpu = children_cpu().map_err(|e| e.to_string())? - cpu_before;
     // Whatever else kept the machine busy meanwhile: all CPU time spent, less the
     // client's, the mock's and this benchmark's own (the sampler).
@@ -132,6 +142,9 @@ pub struct Row {
     pub runs: Vec<Measure>,
     pub failures: Vec<String>,
     pub skipped: Option<String>,
+    /// The most sessions the mock saw open at once over the row's runs, from its events
+    /// file (`None`: not run, or the fleet did not record; `Err`: the file was unreadable).
+    pub peak_open: Option<Result<usize, String>>,
 }
 
 pub fn median(mut values: Vec<f64>) -> Option<f64> {
@@ -182,7 +195,13 @@ pub fn runs_for(first_wall: f64, ideal: Duration) -> usize {
     }
 }
 
-pub fn run_job(ws: &Workspace, fleet: &MockFleet, job: Job, config: &Config, t0: Instant) -> Row {
+pub fn run_job(
+    ws: &Workspace,
+    fleet: &mut MockFleet,
+    job: Job,
+    config: &Config,
+    t0: Instant,
+) -> Row {
     let label = format!(
         "N={:<4} L={:<6} {:<18} W={:<4}",
         job.n,
@@ -197,6 +216,7 @@ pub fn run_job(ws: &Workspace, fleet: &MockFleet, job: Job, config: &Config, t0:
             runs: Vec::new(),
             failures: Vec::new(),
             skipped: Some(why),
+            peak_open: None,
         };
     }
     let mut row = Row {
@@ -204,11 +224,12 @@ pub fn run_job(ws: &Workspace, fleet: &MockFleet, job: Job, config: &Config, t0:
         runs: Vec::new(),
         failures: Vec::new(),
         skipped: None,
+        peak_open: None,
     };
     let mut planned = config.runs.unwrap_or(1);
     let mut i = 0;
     while i < planned {
-        let result = run_once(ws, fleet, &row.job);
+        let result = run_once(ws, fleet, &[], &row.job);
         if i == 0 && config.runs.is_none() {
             let wall = result.as_ref().map_or(0.0, |m| m.wall);
             planned = runs_for(wall, row.job.ideal());
@@ -243,6 +264,18 @@ pub fn run_job(ws: &Workspace, fleet: &MockFleet, job: Job, config: &Config, t0:
             }
         }
         i += 1;
+    }
+    row.peak_open = fleet.peak_open_since();
+    match &row.peak_open {
+        Some(Ok(peak)) => println!(
+            "[{:>6.0} s] {label} peak sessions open (mock): {peak}",
+            t0.elapsed().as_secs_f64()
+        ),
+        Some(Err(e)) => println!(
+            "[{:>6.0} s] {label} cannot read the mock's events: {e}",
+            t0.elapsed().as_secs_f64()
+        ),
+        None => {}
     }
     row
 }
