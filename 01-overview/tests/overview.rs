@@ -153,3 +153,24 @@ fn a_quiet_run_prints_every_line_that_is_not_about_one_device() {
 fn help_wraps_and_lists_the_parts() {
     LESSON.check_help(&["ex1_serial", "concurrency", "parallelism"]);
 }
+
+/// Exercise 1 as the devices saw it: never two sessions open at once, and the devices
+/// connected to in the inventory's order.
+#[test]
+fn the_fleet_sees_exercise_1_one_device_after_another_in_list_order() {
+    let _one = one_run_at_a_time();
+    let lab = TestLab::start(fast_course_lab());
+    LESSON.stdout(&lab, &["--part", "ex1_serial"]);
+    let record = lab.fleet().record();
+    assert_eq!(record.peak_open().0, 1, "one session at a time");
+    let mut sessions: Vec<_> = record.sessions.iter().collect();
+    sessions.sort_by_key(|s| (s.accepted, s.id));
+    let accepted: Vec<&str> = sessions.iter().map(|s| s.device.as_str()).collect();
+    let listed: Vec<&str> = lab
+        .fleet()
+        .devices()
+        .iter()
+        .map(|d| d.name.as_str())
+        .collect();
+    assert_eq!(accepted, listed, "accepts in inventory order");
+}

@@ -5,11 +5,13 @@
 //! whatever the order: the same lines as `threads_queue`, each device's block, one join per
 //! thread.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use mock_device::Fault;
 use shared::HASHES;
-use shared::testing::{FaultyLab, Lesson, TestLab, assert_only_headers_errors_and_times};
+use shared::testing::{
+    FaultyLab, Lesson, TestLab, assert_only_headers_errors_and_times, pids, workers,
+};
 
 const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_04-legacy-threads"));
 
@@ -147,4 +149,22 @@ fn a_quiet_run_prints_every_header_and_elapsed_time() {
 #[test]
 fn help_wraps_and_lists_the_parts() {
     LESSON.check_help(&["threads_show_ver", "threads_queue"]);
+}
+
+/// A thread per device, as the devices saw it: all nine sessions open at one instant, each
+/// from a thread of its own, all in the lesson's process.
+#[test]
+fn the_fleet_sees_nine_sessions_open_at_once_from_nine_threads() {
+    for part in ["threads_show_ver", "threads_queue"] {
+        let lab = TestLab::course();
+        let (_, lesson) = LESSON.stdout_and_pid(&lab, &["--part", part]);
+        let record = lab.fleet().record();
+        assert_eq!(record.peak_open().0, 9, "{part}: all nine open at once");
+        assert_eq!(workers(&record).len(), 9, "{part}: a thread per device");
+        assert_eq!(
+            pids(&record),
+            BTreeSet::from([lesson]),
+            "{part}: one process"
+        );
+    }
 }

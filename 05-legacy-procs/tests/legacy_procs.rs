@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use mock_device::{Fault, FleetConfig, Platform};
 use shared::HASHES;
-use shared::testing::{FaultyLab, Lesson, TestLab, assert_only_headers_errors_and_times};
+use shared::testing::{FaultyLab, Lesson, TestLab, assert_only_headers_errors_and_times, pids};
 
 const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_05-legacy-procs"));
 
@@ -158,4 +158,20 @@ fn a_quiet_run_prints_every_header_and_elapsed_time() {
 #[test]
 fn help_wraps_and_lists_the_parts() {
     LESSON.check_help(&["processes_show_ver", "proc_w_queue", "proc_avoid_deadlock"]);
+}
+
+/// A process per device, as the devices saw it: all nine sessions open at one instant,
+/// from nine distinct processes, none of them the lesson's own.
+#[test]
+fn the_fleet_sees_nine_sessions_open_at_once_from_nine_child_processes() {
+    let lab = TestLab::course();
+    let (_, lesson) = LESSON.stdout_and_pid(&lab, &["--part", "processes_show_ver"]);
+    let record = lab.fleet().record();
+    assert_eq!(record.peak_open().0, 9, "all nine open at once");
+    let pids = pids(&record);
+    assert_eq!(pids.len(), 9, "a process per device: {pids:?}");
+    assert!(
+        !pids.contains(&lesson),
+        "the lesson's own pid {lesson} in {pids:?}"
+    );
 }

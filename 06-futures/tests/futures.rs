@@ -1,7 +1,7 @@
 //! Runs the lesson binary against a test lab it starts itself.
 
 use mock_device::Fault;
-use shared::testing::{FaultyLab, Lesson, TestLab, elapsed_times};
+use shared::testing::{FaultyLab, Lesson, TestLab, assert_pool_of, elapsed_times};
 
 const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_06-futures"));
 
@@ -86,4 +86,13 @@ fn faults_at_scale_name_each_failed_device_once_and_end_with_a_summary() {
 fn help_wraps_lists_the_parts_and_names_the_pool_size() {
     let help = LESSON.check_help(&["ssh_threads_simple", "ssh_threads_wait"]);
     assert!(help.contains("default: 4"), "{help}");
+}
+
+/// wait() over a pool of three, as the devices saw it: three sessions open at most, three
+/// reached, and a worker that comes free takes the next device at once.
+#[test]
+fn the_fleet_sees_a_pool_of_three_and_no_idle_worker() {
+    let lab = TestLab::course();
+    LESSON.stdout(&lab, &["--part", "ssh_threads_wait", "--workers", "3"]);
+    assert_pool_of(&lab.fleet().record(), 3);
 }

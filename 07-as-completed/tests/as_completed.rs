@@ -5,7 +5,9 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use mock_device::{Fault, FleetConfig};
-use shared::testing::{FaultyLab, Lesson, TestLab, elapsed_times, parse_timedelta};
+use shared::testing::{
+    FaultyLab, Lesson, TestLab, assert_pool_of, elapsed_times, parse_timedelta, stable_timeline,
+};
 
 const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_07-as-completed"));
 
@@ -180,4 +182,43 @@ fn help_wraps_lists_the_parts_and_names_the_pool_size() {
         "ex3b_cf_ascompleted",
     ]);
     assert!(help.contains("default: 4"), "{help}");
+}
+
+/// A pool of three over the course lab, as the devices saw it: three sessions open at most,
+/// three reached, and a worker that comes free takes the next device at once.
+#[test]
+fn the_fleet_sees_a_pool_of_three_and_no_idle_worker() {
+    let lab = TestLab::course();
+    LESSON.stdout(
+        &lab,
+        &["--part", "ssh_threads_ascompleted", "--workers", "3"],
+    );
+    assert_pool_of(&lab.fleet().record(), 3);
+}
+
+/// `--timeline` over the course lab: four thread rows with their devices' bars, the scale,
+/// and the sessions open at once with their peak (times and bar lengths filtered).
+#[test]
+fn the_timeline_shows_four_threads_and_the_peak() {
+    let lab = TestLab::course();
+    let stdout = LESSON
+        .command(&lab, &["--part", "ssh_threads_ascompleted", "--timeline"])
+        .env("COLUMNS", "100")
+        .output()
+        .expect("the lesson runs")
+        .stdout;
+    insta::assert_snapshot!(stable_timeline(&String::from_utf8_lossy(&stdout)));
+}
+
+/// 1000 devices, one in twenty misbehaving, a pool of 50: the fleet saw one session per
+/// device tried, and every device the lesson names failed as the mock saw it.
+#[test]
+fn at_scale_every_named_failure_is_a_session_the_mock_saw_fail() {
+    let lab = FaultyLab::start(1000);
+    let stdout = lab.check_lesson(
+        env!("CARGO_BIN_EXE_07-as-completed"),
+        &["--part", "ssh_threads_ascompleted", "--workers", "50"],
+        false,
+    );
+    lab.check_record(&stdout);
 }

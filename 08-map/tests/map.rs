@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use insta_cmd::assert_cmd_snapshot;
 use mock_device::Fault;
-use shared::testing::{FaultyLab, Lesson, TestLab, elapsed_times, parse_timedelta, settings};
+use shared::testing::{
+    FaultyLab, Lesson, TestLab, assert_pool_of, elapsed_times, parse_timedelta, settings,
+};
 
 const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_08-map"));
 
@@ -164,4 +166,13 @@ fn help_wraps_lists_the_parts_and_names_the_pool_size() {
         "map_two_iterables",
     ]);
     assert!(help.contains("default: 4"), "{help}");
+}
+
+/// pool.map over a pool of three, as the devices saw it: three sessions open at most,
+/// three reached, and a worker that comes free takes the next device at once.
+#[test]
+fn the_fleet_sees_a_pool_of_three_and_no_idle_worker() {
+    let lab = TestLab::course();
+    LESSON.stdout(&lab, &["--part", "ssh_threads_map", "--workers", "3"]);
+    assert_pool_of(&lab.fleet().record(), 3);
 }

@@ -11,7 +11,7 @@ use mock_device::{Fault, FleetConfig, Platform};
 use shared::DASHES;
 use shared::testing::{
     FaultyLab, Lesson, TestLab, assert_only_headers_errors_and_times, elapsed_times,
-    parse_timedelta, settings,
+    parse_timedelta, pids, settings,
 };
 
 const BINARY: &str = env!("CARGO_BIN_EXE_09-process-pool");
@@ -260,4 +260,23 @@ fn help_wraps_lists_the_parts_and_names_the_pool_size() {
         "cost",
     ]);
     assert!(help.contains("default: 4"), "{help}");
+}
+
+/// pool.map over four worker processes, as the devices saw it: the sessions came from at
+/// most four processes, none of them the lesson's own.
+#[test]
+fn the_fleet_sees_at_most_four_worker_processes_and_not_the_lesson() {
+    let lab = TestLab::course();
+    let (_, lesson) = LESSON.stdout_and_pid(&lab, &["--part", "ssh_procs_map", "--workers", "4"]);
+    let record = lab.fleet().record();
+    assert_eq!(record.sessions.len(), 9, "one session per device");
+    let pids = pids(&record);
+    assert!(
+        !pids.is_empty() && pids.len() <= 4,
+        "at most four worker processes: {pids:?}"
+    );
+    assert!(
+        !pids.contains(&lesson),
+        "the lesson's own pid {lesson} in {pids:?}"
+    );
 }

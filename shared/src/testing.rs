@@ -3,6 +3,8 @@
 //! A test starts a [`TestLab`] (the course lab, faster, served from the test process),
 //! runs a [`Lesson`] binary with `--inventory` pointing at it, and snapshots the output with
 //! [`settings`] in scope so timings, ports and pids do not make the snapshot change.
+//! Concurrency is graded from what the lab's devices saw (`lab.fleet().record()`), with
+//! [`pids`], [`workers`], [`assert_pool_of`] and [`FaultyLab::check_record`].
 //!
 //! ```ignore
 //! const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_07-as-completed"));
@@ -16,11 +18,13 @@
 //! }
 //! ```
 
+use std::collections::BTreeSet;
 use std::io::Write as _;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use mock_device::record::{CloseKind, Record, SessionRecord};
 use mock_device::{Fault, Fleet, FleetConfig, Platform};
 
 use crate::ssh::Connection;
@@ -64,6 +68,27 @@ impl Lesson {
             String::from_utf8_lossy(&output.stderr)
         );
         stdout
+    }
+
+    /// Like [`Lesson::stdout`], and also the lesson process's pid (to tell its own sessions
+    /// from its workers' in the fleet's record).
+    pub fn stdout_and_pid(&self, lab: &TestLab, args: &[&str]) -> (String, u32) {
+        let child = self
+            .command(lab, args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the lesson starts");
+        let pid = child.id();
+        let output = child.wait_with_output().expect("the lesson ends");
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        assert!(
+            output.status.success(),
+            "{}\n{stdout}\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (stdout, pid)
     }
 
     /// `--help`, checked as every lesson owes it: wrapped (no line over 100 columns, clap's
@@ -275,6 +300,102 @@ impl FaultyLab {
         &self.troubled
     }
 
+    /// The fleet serving this lab, for its record.
+    pub fn fleet(&self) -> &Fleet {
+        self.lab.fleet()
+    }
+
+    /// After a lesson ran over this lab, its `stdout` against what the fleet saw:
+    /// - one session per device the lesson tried, none for a refusing device (it never
+    ///   accepts), and for a busy one also the session this test holds (from this process);
+    /// - every device named in an `Error: <device>: ...` line failed as the mock saw it
+    ///   ([`mock_saw_fail`]), or is a refusing device with no session at all;
+    /// - every other device's session logged in and closed cleanly.
+    pub fn check_record(&self, stdout: &str) {
+        let record = self.record_once_closed();
+        assert_eq!(record.dropped_records, 0, "the fleet kept every session");
+        let ours = std::process::id();
+        let (held, lessons): (Vec<&SessionRecord>, Vec<&SessionRecord>) = record
+            .sessions
+            .iter()
+            .partition(|s| client_pid(s) == Some(ours));
+        let trouble = |name: &str| {
+            self.troubled
+                .iter()
+                .find(|(device, _)| device == name)
+                .map(|(_, trouble)| *trouble)
+        };
+        let mut held_by_device: Vec<&str> = held.iter().map(|s| s.device.as_str()).collect();
+        held_by_device.sort_unstable();
+        let mut busy: Vec<&str> = self
+            .troubled
+            .iter()
+            .filter(|(_, trouble)| *trouble == Trouble::Busy)
+            .map(|(name, _)| name.as_str())
+            .collect();
+        busy.sort_unstable();
+        assert_eq!(
+            held_by_device, busy,
+            "this test holds one session per busy device"
+        );
+
+        let named: BTreeSet<&str> = stdout
+            .lines()
+            .filter_map(|line| line.strip_prefix("Error: "))
+            .filter_map(|error| error.split(':').next())
+            .collect();
+        for device in self.fleet().devices() {
+            let name = device.name.as_str();
+            let sessions: Vec<&SessionRecord> = lessons
+                .iter()
+                .copied()
+                .filter(|s| s.device == name)
+                .collect();
+            if trouble(name) == Some(Trouble::Refuse) {
+                assert!(sessions.is_empty(), "{name} refuses, yet: {sessions:?}");
+                assert!(
+                    named.contains(name),
+                    "{name} refuses and is not named\n{stdout}"
+                );
+                continue;
+            }
+            let [session] = sessions[..] else {
+                panic!("{name}: one session per attempt, the mock saw {sessions:?}");
+            };
+            if named.contains(name) {
+                assert!(
+                    mock_saw_fail(session),
+                    "the lesson says {name} failed, the mock saw {session:?}\n{stdout}"
+                );
+            } else {
+                assert!(
+                    session.auth.as_ref().is_some_and(|a| a.ok)
+                        && session.closed.as_ref().map(|c| c.how) == Some(CloseKind::Clean),
+                    "{name} is not named, yet the mock saw {session:?}"
+                );
+            }
+        }
+    }
+
+    /// The record once every session but the held ones has closed: the lesson has exited,
+    /// but the mock may not have read the last connections' ends yet. Gives up after 5 s
+    /// (the checks then say which session is still open).
+    fn record_once_closed(&self) -> Record {
+        let ours = std::process::id();
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let record = self.fleet().record();
+            let all_closed = record
+                .sessions
+                .iter()
+                .all(|s| s.closed.is_some() || client_pid(s) == Some(ours));
+            if all_closed || std::time::Instant::now() > deadline {
+                return record;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Runs a lesson binary over this lab (quiet, since it has more than 100 devices) with
     /// `--inventory`, `--timeout 2` and `args`, checks what every lesson owes at scale, and
     /// returns its stdout for the lesson's own checks:
@@ -368,6 +489,170 @@ pub fn assert_only_headers_errors_and_times(stdout: &str) {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Grading from the fleet's record: what the devices saw, not what the lesson printed
+// ---------------------------------------------------------------------------------------
+
+/// The process id this project's client put in a session's banner
+/// (`SSH-2.0-netauto_0.1.0 pid=4242 thread=ThreadId(7)`); `None` for any other client.
+pub fn client_pid(session: &SessionRecord) -> Option<u32> {
+    worker(session).map(|(pid, _)| pid)
+}
+
+/// The process and thread that ran a session, from its banner: `(4242, "ThreadId(7)")`.
+fn worker(session: &SessionRecord) -> Option<(u32, String)> {
+    let rest = session.client.strip_prefix("SSH-2.0-netauto_")?;
+    let mut pid = None;
+    let mut thread = None;
+    for word in rest.split_whitespace() {
+        if let Some(p) = word.strip_prefix("pid=") {
+            pid = p.parse().ok();
+        } else if let Some(t) = word.strip_prefix("thread=") {
+            thread = Some(t.to_string());
+        }
+    }
+    Some((pid?, thread?))
+}
+
+/// Every process that ran a session of `record`, by the pids in the clients' banners.
+pub fn pids(record: &Record) -> BTreeSet<u32> {
+    record.sessions.iter().filter_map(client_pid).collect()
+}
+
+/// Every worker (process and thread) that ran a session of `record`.
+pub fn workers(record: &Record) -> BTreeSet<(u32, String)> {
+    record.sessions.iter().filter_map(worker).collect()
+}
+
+/// The session failed as the mock saw it: its login was refused, it was cut or timed out,
+/// or it closed before anyone logged in.
+pub fn mock_saw_fail(session: &SessionRecord) -> bool {
+    let refused = session.auth.as_ref().is_some_and(|a| !a.ok);
+    let never_logged_in = session.auth.is_none();
+    let bad_close = session
+        .closed
+        .as_ref()
+        .is_some_and(|c| matches!(c.how, CloseKind::Dropped | CloseKind::TimedOut));
+    refused || never_logged_in || bad_close
+}
+
+/// No idle worker, as the fleet saw a pool of `workers` run (session ends as
+/// [`Record::ends`] has them, on the mock's one clock):
+/// 1. the pool starts full: the first `workers` sessions are accepted within `slack` of
+///    the first one;
+/// 2. every later session is accepted within `slack` after some other session ended (a
+///    worker that came free took it);
+/// 3. while work remains (before the last accept), every session's end is followed by an
+///    accept within `slack` (the worker that came free took the next device).
+pub fn assert_no_idle_worker(record: &Record, workers: usize, slack: Duration) {
+    let ends = record.ends();
+    let mut accepts: Vec<(Duration, usize)> = record
+        .sessions
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.accepted, i))
+        .collect();
+    accepts.sort_unstable();
+    let (Some(&(first, _)), Some(&(last, _))) = (accepts.first(), accepts.last()) else {
+        panic!("no sessions in the record");
+    };
+    let name = |i: usize| &record.sessions[i].device;
+    for &(at, i) in accepts.iter().take(workers) {
+        assert!(
+            at - first <= slack,
+            "the pool of {workers} does not start full: {} accepted {:?} after the first",
+            name(i),
+            at - first
+        );
+    }
+    for &(at, i) in accepts.iter().skip(workers) {
+        let freed = ends
+            .iter()
+            .enumerate()
+            .filter(|&(j, &end)| j != i && end <= at)
+            .map(|(_, &end)| at - end)
+            .min();
+        assert!(
+            freed.is_some_and(|gap| gap <= slack),
+            "{} accepted at {at:?}, {freed:?} after the last session before it ended",
+            name(i)
+        );
+    }
+    for (j, &end) in ends.iter().enumerate() {
+        if end < last {
+            let next = accepts
+                .iter()
+                .filter(|&&(at, _)| at >= end)
+                .map(|&(at, _)| at - end)
+                .min();
+            assert!(
+                next.is_some_and(|gap| gap <= slack),
+                "{} ended at {end:?} with work left, and the next accept came {next:?} later",
+                name(j)
+            );
+        }
+    }
+}
+
+/// How late a free worker may take its next device and still count as busy: generous,
+/// since the test machine's two cores are shared with other builds and tests.
+pub const POOL_SLACK: Duration = Duration::from_millis(50);
+
+/// A pool of `workers` as the fleet saw it: never more than `workers` sessions open at any
+/// instant, that many reached, and no idle worker ([`assert_no_idle_worker`] with
+/// [`POOL_SLACK`]).
+pub fn assert_pool_of(record: &Record, workers: usize) {
+    let (peak, at) = record.peak_open();
+    assert_eq!(
+        peak, workers,
+        "the most sessions open at once (first at {at:?})"
+    );
+    assert_no_idle_worker(record, workers, POOL_SLACK);
+}
+
+/// The `--timeline` chart of a lesson's stdout with what changes from run to run taken
+/// out, for a snapshot: times become `[T]`; each bar, the scale and the `at once` row keep
+/// their shape, not their length (a run of `─` or `╌` is one character, a run of one digit
+/// one digit, and the ticks between the first and the last are one); and the worker rows,
+/// whose order depends on which thread connected first, are sorted, their numbers `N`.
+pub fn stable_timeline(stdout: &str) -> String {
+    let re = |pattern: &str| regex::Regex::new(pattern).expect("a valid pattern");
+    let times = re(r"\b\d+\.\d+ s\b");
+    let fills = re(r"─+");
+    let dashes = re(r"╌+");
+    let ticks = re(r"┴(─┴)+");
+    let tick_labels = re(r"0 s( +\[T\] s)+");
+    let numbers = re(r"^(thread|pid) \d+");
+    let chart = stdout
+        .find("== timeline")
+        .map_or("", |start| &stdout[start..]);
+    let mut out = Vec::new();
+    let mut rows = Vec::new();
+    for line in chart.lines() {
+        let line = times.replace_all(line, "[T] s");
+        let line = fills.replace_all(&line, "─");
+        let line = dashes.replace_all(&line, "╌").into_owned();
+        if numbers.is_match(&line) {
+            rows.push(numbers.replace(&line, "$1 N").into_owned());
+            continue;
+        }
+        rows.sort();
+        out.append(&mut rows);
+        if let Some((label, cells)) = line.split_once('│')
+            && label.starts_with("at once")
+        {
+            let mut distinct: Vec<char> = cells.chars().collect();
+            distinct.dedup();
+            out.push(format!("{label}│{}", String::from_iter(distinct)));
+        } else if line.trim_start().starts_with('└') {
+            out.push(ticks.replace(&line, "┴─┴").into_owned());
+        } else {
+            out.push(tick_labels.replace(&line, "0 s [T] s").into_owned());
+        }
+    }
+    out.join("\n")
+}
+
 /// A control experiment for the parallel speed-up: does this machine run two threads at the
 /// same time right now, or do other programs keep its CPUs busy? Two threads with the same
 /// fixed work as one must finish in well under twice its time.
@@ -436,6 +721,74 @@ pub fn settings() -> insta::Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A pool's sessions as the fleet would record them: `(device, worker, from, to)` in ms.
+    fn pool_record(sessions: &[(&str, u32, u64, u64)]) -> Record {
+        let ms = Duration::from_millis;
+        let sessions = sessions
+            .iter()
+            .enumerate()
+            .map(|(id, &(device, thread, from, to))| {
+                let mut s = SessionRecord::new(id as u64, device, ms(from));
+                s.client = format!("SSH-2.0-netauto_0.1.0 pid=7 thread=ThreadId({thread})");
+                s.closed = Some(mock_device::record::CloseRecord {
+                    at: ms(to),
+                    how: CloseKind::Clean,
+                });
+                s
+            })
+            .collect();
+        Record {
+            sessions,
+            dropped_records: 0,
+            taken: ms(1000),
+        }
+    }
+
+    /// Two workers over four devices, each taking the next device as it comes free.
+    const BUSY: [(&str, u32, u64, u64); 4] = [
+        ("r1", 1, 0, 100),
+        ("r2", 2, 2, 300),
+        ("r3", 1, 101, 250),
+        ("r4", 1, 251, 400),
+    ];
+
+    #[test]
+    fn a_busy_pool_has_no_idle_worker_and_its_banners_name_the_workers() {
+        let record = pool_record(&BUSY);
+        assert_pool_of(&record, 2);
+        assert_eq!(pids(&record), BTreeSet::from([7]));
+        assert_eq!(workers(&record).len(), 2);
+    }
+
+    #[test]
+    #[should_panic(expected = "r4 accepted at")]
+    fn a_worker_that_waits_before_its_next_device_is_idle() {
+        let mut sessions = BUSY;
+        sessions[3] = ("r4", 1, 380, 450);
+        assert_no_idle_worker(&pool_record(&sessions), 2, POOL_SLACK);
+    }
+
+    #[test]
+    #[should_panic(expected = "r1 ended at")]
+    fn a_worker_that_stops_while_work_remains_is_idle() {
+        // r1's worker never takes another device; r2's takes r3 and r4 in turn.
+        let sessions = [
+            ("r1", 1, 0, 100),
+            ("r2", 2, 2, 200),
+            ("r3", 2, 200, 300),
+            ("r4", 2, 300, 400),
+        ];
+        assert_no_idle_worker(&pool_record(&sessions), 2, POOL_SLACK);
+    }
+
+    #[test]
+    #[should_panic(expected = "does not start full")]
+    fn a_pool_that_starts_one_worker_late_is_not_full() {
+        let mut sessions = BUSY;
+        sessions[1] = ("r2", 2, 80, 300);
+        assert_no_idle_worker(&pool_record(&sessions), 2, POOL_SLACK);
+    }
 
     #[test]
     fn a_faulty_lab_fails_the_devices_it_says_and_no_others() {
