@@ -216,14 +216,15 @@ impl MockFleet {
     }
 }
 
-/// Waits (up to a second) until the events file has not grown for 50 ms: the lesson has
-/// exited, but the fleet may still be noting the last closes it saw.
+/// Waits (up to two seconds) until the events file has not grown for 150 ms: the lesson has
+/// exited, but the fleet may still be noting the last closes it saw, and it writes its
+/// events every 50 ms.
 pub fn wait_until_still(path: &Path) {
     let size = || fs::metadata(path).map_or(0, |m| m.len());
-    let deadline = Instant::now() + Duration::from_secs(1);
+    let deadline = Instant::now() + Duration::from_secs(2);
     let mut last = size();
     while Instant::now() < deadline {
-        thread::sleep(Duration::from_millis(50));
+        thread::sleep(Duration::from_millis(150));
         let now = size();
         if now == last {
             return;
