@@ -39,6 +39,9 @@
 //! pgrep -a 03-processes                  # in the second terminal: the parent and nine workers
 //! ps -f --ppid <the parent's pid>        # only the workers, with the parent's pid beside each
 //! ```
+//!
+//! (Longer than a part: besides the dispatch, `main` is also where a worker process, this
+//! same program started with the hidden `--worker` flag, turns into a worker.)
 
 mod inter_process_communication;
 mod one_process_per_session;

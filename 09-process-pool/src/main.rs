@@ -45,6 +45,8 @@
 //!
 //! `--timeline` draws one row per worker process (`pid N`), never this program's own pid: four
 //! rows for a pool of four, twelve for `ssh_procs_map2`.
+//!
+//! (Longer than other lessons' tables of contents: eight parts, three pool sizes.)
 
 mod cost;
 mod ex6_cf_map;
