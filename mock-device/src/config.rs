@@ -57,6 +57,42 @@ impl Platform {
     }
 }
 
+impl Platform {
+    /// The line a device past its `limit` sessions sends. NX-OS writes it in the shell,
+    /// after its login banner; the others before their SSH identification string.
+    pub fn session_limit_line(self, limit: usize) -> String {
+        match self {
+            Platform::CiscoIos => format!("% Connection refused: all {limit} VTY lines are in use"),
+            Platform::AristaEos => {
+                format!("% Maximum number of SSH sessions ({limit}) reached, connection refused")
+            }
+            Platform::JuniperJunos => format!(
+                "error: maximum number of SSH sessions ({limit}) reached, connection refused"
+            ),
+            Platform::CiscoNxos => format!("CLI session limit {limit} reached. Exiting."),
+        }
+    }
+
+    /// The one line a device writes in the shell when its AAA server did not answer the
+    /// login in time (written for this lab, in each platform's style).
+    pub fn aaa_timeout_line(self, username: &str) -> String {
+        match self {
+            Platform::CiscoIos => {
+                "% Authorization failed: no response from the TACACS+ server".to_string()
+            }
+            Platform::AristaEos => {
+                format!("% Authorization denied for user {username}: TACACS+ server timed out")
+            }
+            Platform::JuniperJunos => {
+                "error: authorization failed: the TACACS+ server did not respond".to_string()
+            }
+            Platform::CiscoNxos => {
+                "% Authorization failed: AAA server not responding. Exiting.".to_string()
+            }
+        }
+    }
+}
+
 impl fmt::Display for Platform {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.netmiko_name())
@@ -162,8 +198,11 @@ pub struct DeviceConfig {
     /// Time each `show ...` command takes; terminal and paging commands answer at once.
     pub command_delay: Duration,
     pub fault: Option<Fault>,
-    /// Concurrent sessions (VTY lines); a connection past this many is turned away.
+    /// Concurrent sessions (VTY lines); a connection past this many is turned away in the
+    /// platform's words (NX-OS after the login, the others before SSH starts).
     pub max_sessions: Option<usize>,
+    /// Start-up throttling of this device; overrides [`FleetConfig::max_startups`].
+    pub max_startups: Option<MaxStartups>,
     /// Overrides the fleet password for this device.
     pub password: Option<String>,
     /// TCP port; 0 = OS-assigned.
@@ -180,9 +219,87 @@ impl DeviceConfig {
             command_delay: Duration::ZERO,
             fault: None,
             max_sessions: None,
+            max_startups: None,
             password: None,
             port: 0,
         }
+    }
+}
+
+/// The fleet's one AAA (TACACS+/RADIUS) server: every login of every device is authorised
+/// by it, `capacity` at a time, each taking `delay`; the others wait in its queue, first
+/// come first served, and a login that waited `timeout` is refused as a device refuses one
+/// whose AAA server did not answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AaaConfig {
+    pub capacity: usize,
+    pub delay: Duration,
+    pub timeout: Duration,
+}
+
+/// A login waits this long in the AAA queue by default: IOS's default TACACS+ timeout.
+pub const DEFAULT_AAA_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Start-up throttling with OpenSSH's `MaxStartups start:rate:full`: once `start`
+/// connections of a device are accepted and not yet logged in, a new one is dropped with
+/// probability `rate` %, rising linearly to 100 % at `full`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MaxStartups {
+    pub start: u32,
+    pub rate: u32,
+    pub full: u32,
+}
+
+impl MaxStartups {
+    /// The chance, in percent, that a new connection is dropped while `pending` others are
+    /// not logged in yet: sshd's `should_drop_connection`, integer division included.
+    pub fn drop_percent(&self, pending: u32) -> u32 {
+        if pending < self.start {
+            0
+        } else if pending >= self.full {
+            100
+        } else {
+            self.rate + (100 - self.rate) * (pending - self.start) / (self.full - self.start)
+        }
+    }
+}
+
+impl fmt::Display for MaxStartups {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.start, self.rate, self.full)
+    }
+}
+
+impl FromStr for MaxStartups {
+    type Err = String;
+
+    /// `start:rate:full` (`10:30:100`), or one number `N`, which drops every connection
+    /// past N (as sshd reads `MaxStartups N`). The rules are sshd's: 1 <= rate <= 100 and
+    /// start <= full.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || format!("expected START:RATE:FULL (e.g. 10:30:100) or N, got `{s}`");
+        let numbers = s
+            .trim()
+            .split(':')
+            .map(|n| n.trim().parse::<u32>())
+            .collect::<Result<Vec<u32>, _>>()
+            .map_err(|_| bad())?;
+        let limits = match numbers[..] {
+            [n] => MaxStartups {
+                start: n,
+                rate: 100,
+                full: n,
+            },
+            [start, rate, full] => MaxStartups { start, rate, full },
+            _ => return Err(bad()),
+        };
+        if !(1..=100).contains(&limits.rate) {
+            return Err(format!("`{s}`: RATE must be 1 to 100 (percent)"));
+        }
+        if limits.start > limits.full {
+            return Err(format!("`{s}`: START must not be above FULL"));
+        }
+        Ok(limits)
     }
 }
 
@@ -212,6 +329,14 @@ pub struct FleetConfig {
     /// Write every session's steps to this file as they happen, one JSON object a line (the
     /// binary's `--events-out`; fields in the README). The file is created or emptied.
     pub events_out: Option<PathBuf>,
+    /// The shared AAA server every login goes through; None: no AAA server.
+    pub aaa: Option<AaaConfig>,
+    /// Start-up throttling of every device without its own
+    /// [`DeviceConfig::max_startups`]; seeded by `jitter_seed`.
+    pub max_startups: Option<MaxStartups>,
+    /// A device waits this long for every other connection of its own whose key exchange
+    /// is not done before it sends its identification string. ZERO: no wait.
+    pub banner_delay_per_pending: Duration,
 }
 
 /// Sessions a fleet keeps a record of by default: at a few hundred bytes each, at most a
@@ -233,6 +358,9 @@ impl Default for FleetConfig {
             devices: Vec::new(),
             record_limit: DEFAULT_RECORD_LIMIT,
             events_out: None,
+            aaa: None,
+            max_startups: None,
+            banner_delay_per_pending: Duration::ZERO,
         }
     }
 }
@@ -411,6 +539,13 @@ impl FleetConfig {
                 )));
             }
         }
+        if let Some(aaa) = &self.aaa
+            && aaa.capacity == 0
+        {
+            return Err(ConfigError::Invalid(
+                "the AAA server's capacity must be at least 1".into(),
+            ));
+        }
         Ok(())
     }
 
@@ -506,6 +641,9 @@ struct FleetFile {
     random_host_keys: bool,
     jitter: Option<YamlDuration>,
     jitter_seed: Option<u64>,
+    aaa: Option<AaaEntry>,
+    max_startups: Option<YamlMaxStartups>,
+    banner_delay_per_pending: Option<YamlDuration>,
     #[serde(default)]
     defaults: DeviceDefaults,
     devices: Vec<DeviceEntry>,
@@ -530,9 +668,41 @@ struct DeviceEntry {
     command_delay: Option<YamlDuration>,
     fault: Option<Fault>,
     max_sessions: Option<usize>,
+    max_startups: Option<YamlMaxStartups>,
     password: Option<String>,
     #[serde(default)]
     port: u16,
+}
+
+/// `aaa:` in a fleet file: `{capacity: 8, delay: 200ms, timeout: 5s}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AaaEntry {
+    capacity: usize,
+    delay: Option<YamlDuration>,
+    timeout: Option<YamlDuration>,
+}
+
+/// `max_startups:` in a fleet file: `"10:30:100"` (or one number).
+#[derive(Debug, Clone, Copy)]
+struct YamlMaxStartups(MaxStartups);
+
+impl<'de> Deserialize<'de> for YamlMaxStartups {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(u32),
+            Text(String),
+        }
+        let text = match Raw::deserialize(d)? {
+            Raw::Number(n) => n.to_string(),
+            Raw::Text(t) => t,
+        };
+        text.parse()
+            .map(YamlMaxStartups)
+            .map_err(|e| serde::de::Error::custom(format!("max_startups: {e}")))
+    }
 }
 
 impl FleetFile {
@@ -554,6 +724,7 @@ impl FleetFile {
                     command_delay: pick(e.command_delay, d.command_delay),
                     fault: e.fault,
                     max_sessions: e.max_sessions,
+                    max_startups: e.max_startups.map(|m| m.0),
                     password: e.password,
                     port: e.port,
                     ..DeviceConfig::new(e.name, e.platform)
@@ -574,6 +745,15 @@ impl FleetFile {
             jitter: self.jitter.map_or(Duration::ZERO, |j| j.0),
             jitter_seed: self.jitter_seed.unwrap_or(0),
             devices,
+            aaa: self.aaa.map(|a| AaaConfig {
+                capacity: a.capacity,
+                delay: a.delay.map_or(Duration::ZERO, |d| d.0),
+                timeout: a.timeout.map_or(DEFAULT_AAA_TIMEOUT, |t| t.0),
+            }),
+            max_startups: self.max_startups.map(|m| m.0),
+            banner_delay_per_pending: self
+                .banner_delay_per_pending
+                .map_or(Duration::ZERO, |d| d.0),
             ..base
         }
     }

@@ -23,7 +23,7 @@ mod server;
 pub mod timeline;
 
 pub use config::{
-    COURSE_USERNAME, ConfigError, DeviceConfig, Fault, FleetConfig, LAB_ENABLE_SECRET,
-    LAB_HOST_KEY_SEED, LAB_PASSWORD, Platform, parse_duration,
+    AaaConfig, COURSE_USERNAME, ConfigError, DEFAULT_AAA_TIMEOUT, DeviceConfig, Fault, FleetConfig,
+    LAB_ENABLE_SECRET, LAB_HOST_KEY_SEED, LAB_PASSWORD, MaxStartups, Platform, parse_duration,
 };
 pub use server::{DeviceInfo, Fleet};

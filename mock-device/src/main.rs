@@ -6,7 +6,10 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
-use mock_device::{Fault, Fleet, FleetConfig, Platform, parse_duration, timeline};
+use mock_device::{
+    AaaConfig, DEFAULT_AAA_TIMEOUT, Fault, Fleet, FleetConfig, MaxStartups, Platform,
+    parse_duration, timeline,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -70,9 +73,42 @@ struct Args {
     #[arg(long, value_name = "DEVICE=FAULT", value_parser = parse_fault)]
     fault: Vec<(String, Fault)>,
 
-    /// Limit a device to N concurrent sessions; more are turned away (repeatable).
+    /// Limit a device to N concurrent sessions; more are turned away in the platform's
+    /// words (repeatable).
     #[arg(long, value_name = "DEVICE=N", value_parser = parse_max_sessions)]
     max_sessions: Vec<(String, usize)>,
+
+    /// Limit every device to N concurrent sessions (--max-sessions overrides it).
+    #[arg(long, value_name = "N", value_parser = parse_session_count)]
+    max_sessions_all: Option<usize>,
+
+    /// One AAA server for the whole fleet, working on N logins at once; the others wait
+    /// in its queue.
+    #[arg(long, value_name = "N", value_parser = parse_aaa_capacity)]
+    aaa_capacity: Option<usize>,
+
+    /// Time the AAA server spends on each login [default: 0].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "aaa_capacity")]
+    aaa_delay: Option<Duration>,
+
+    /// A login waiting longer than this in the AAA queue is refused [default: 5s].
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "aaa_capacity")]
+    aaa_timeout: Option<Duration>,
+
+    /// Start-up throttling of every device, as OpenSSH's MaxStartups: past START
+    /// connections not logged in yet, drop new ones with probability RATE %, rising to
+    /// 100 % at FULL (seeded by --seed).
+    #[arg(long, value_name = "START:RATE:FULL", value_parser = parse_max_startups)]
+    max_startups: Option<MaxStartups>,
+
+    /// Start-up throttling of one device, overriding --max-startups (repeatable).
+    #[arg(long, value_name = "DEVICE=START:RATE:FULL", value_parser = parse_device_max_startups)]
+    max_startups_device: Vec<(String, MaxStartups)>,
+
+    /// Before its SSH identification string, a device waits this long for each other
+    /// connection of its own whose key exchange is not done.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    banner_delay_per_pending: Option<Duration>,
 
     /// User name on every device [default: pyclass].
     #[arg(long, value_name = "NAME")]
@@ -181,10 +217,34 @@ fn parse_max_sessions(s: &str) -> Result<(String, usize), String> {
     let (device, n) = s
         .split_once('=')
         .ok_or_else(|| format!("expected DEVICE=N, got `{s}`"))?;
+    Ok((device.to_string(), parse_session_count(n)?))
+}
+
+fn parse_session_count(n: &str) -> Result<usize, String> {
     match n.parse::<usize>() {
-        Ok(n) if n > 0 => Ok((device.to_string(), n)),
+        Ok(n) if n > 0 => Ok(n),
         _ => Err(format!("expected a session count of at least 1, got `{n}`")),
     }
+}
+
+fn parse_aaa_capacity(n: &str) -> Result<usize, String> {
+    match n.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!(
+            "expected a number of logins of at least 1, got `{n}`"
+        )),
+    }
+}
+
+fn parse_max_startups(s: &str) -> Result<MaxStartups, String> {
+    s.parse()
+}
+
+fn parse_device_max_startups(s: &str) -> Result<(String, MaxStartups), String> {
+    let (device, limits) = s
+        .split_once('=')
+        .ok_or_else(|| format!("expected DEVICE=START:RATE:FULL, got `{s}`"))?;
+    Ok((device.to_string(), limits.parse()?))
 }
 
 /// A user error: printed as one line, exit status 2.
@@ -223,11 +283,40 @@ fn build_config(args: &Args) -> Result<FleetConfig, Usage> {
             .with_fault(device, *fault)
             .map_err(|e| Usage(format!("--fault: {e}")))?;
     }
+    if let Some(n) = args.max_sessions_all {
+        for d in &mut config.devices {
+            d.max_sessions = Some(n);
+        }
+    }
     for (device, n) in &args.max_sessions {
         config = config
             .with_max_sessions(device, *n)
             .map_err(|e| Usage(format!("--max-sessions: {e}")))?;
     }
+    if let Some(capacity) = args.aaa_capacity {
+        let file = config.aaa;
+        config.aaa = Some(AaaConfig {
+            capacity,
+            delay: args
+                .aaa_delay
+                .or(file.map(|a| a.delay))
+                .unwrap_or(Duration::ZERO),
+            timeout: args
+                .aaa_timeout
+                .or(file.map(|a| a.timeout))
+                .unwrap_or(DEFAULT_AAA_TIMEOUT),
+        });
+    }
+    config.max_startups = args.max_startups.or(config.max_startups);
+    for (device, limits) in &args.max_startups_device {
+        config
+            .device_mut(device)
+            .map_err(|e| Usage(format!("--max-startups-device: {e}")))?
+            .max_startups = Some(*limits);
+    }
+    config.banner_delay_per_pending = args
+        .banner_delay_per_pending
+        .unwrap_or(config.banner_delay_per_pending);
     if let Some(u) = &args.username {
         config.username.clone_from(u);
     }
@@ -293,6 +382,9 @@ fn print_fleet(config: &FleetConfig, fleet: &Fleet, started: Duration) {
         if let Some(n) = dev.max_sessions {
             notes.push(format!("max-sessions {n}"));
         }
+        if let Some(limits) = dev.max_startups.or(config.max_startups) {
+            notes.push(format!("max-startups {limits}"));
+        }
         if dev.password.is_some() {
             notes.push("own password".to_string());
         }
@@ -316,6 +408,20 @@ fn print_fleet(config: &FleetConfig, fleet: &Fleet, started: Duration) {
         config.password,
         config.enable_secret
     );
+    if let Some(aaa) = &config.aaa {
+        println!(
+            "AAA server: {} logins at once, {} ms each, timeout {} ms.",
+            aaa.capacity,
+            aaa.delay.as_millis(),
+            aaa.timeout.as_millis()
+        );
+    }
+    if !config.banner_delay_per_pending.is_zero() {
+        println!(
+            "Banner delay: {} ms per pending key exchange.",
+            config.banner_delay_per_pending.as_millis()
+        );
+    }
     if !config.authorized_keys.is_empty() {
         println!(
             "Public-key login accepted for {} authorized key(s).",

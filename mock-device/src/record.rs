@@ -35,8 +35,12 @@ pub struct SessionRecord {
     pub accepted: Duration,
     /// The key exchange is done (the client's first authentication request came in).
     pub handshake_done: Option<Duration>,
-    /// The login's outcome, if the client got that far.
+    /// The login's outcome, if the client got that far. A connection the device refused
+    /// before any login (`max startups`, `too many sessions`) has one too, refused with
+    /// that reason.
     pub auth: Option<AuthRecord>,
+    /// Each visit of a login to the fleet's AAA server, in order (none without one).
+    pub aaa: Vec<AaaRecord>,
     /// Each command the session ran (exec, or a line typed in the shell), in order.
     pub commands: Vec<CommandRecord>,
     /// How and when the session ended; `None` while it is open.
@@ -51,6 +55,37 @@ pub struct AuthRecord {
     /// Why it was rejected (`wrong password`, `auth-fail fault`, `too many sessions`, ...).
     pub reason: Option<String>,
 }
+
+/// One login's visit to the fleet's AAA server: it joined the queue, the server took it
+/// (or the login gave up waiting), the server was done with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AaaRecord {
+    /// The login joined the AAA server's queue.
+    pub queued: Duration,
+    /// The server began working on it; `None` while it waits, or if it never got there.
+    pub taken: Option<Duration>,
+    /// The server was done with it (its delay spent, or the connection died meanwhile).
+    pub done: Option<Duration>,
+    /// The login waited the AAA timeout in the queue and was refused (`aaa timeout`).
+    pub timed_out: Option<Duration>,
+}
+
+impl AaaRecord {
+    /// How long the login waited in the queue: until taken, until it gave up, or until `now`.
+    pub fn wait(&self, now: Duration) -> Duration {
+        self.taken
+            .or(self.timed_out)
+            .unwrap_or(now)
+            .saturating_sub(self.queued)
+    }
+}
+
+/// Why a connection of a device past `max_sessions` was refused (an `auth` reason).
+pub const TOO_MANY_SESSIONS: &str = "too many sessions";
+/// Why a connection was dropped by start-up throttling (an `auth` reason).
+pub const MAX_STARTUPS: &str = "max startups";
+/// Why a login that waited too long for the AAA server was refused (an `auth` reason).
+pub const AAA_TIMEOUT: &str = "aaa timeout";
 
 /// One command run in a session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -90,9 +125,18 @@ impl SessionRecord {
             accepted,
             handshake_done: None,
             auth: None,
+            aaa: Vec::new(),
             commands: Vec::new(),
             closed: None,
         }
+    }
+
+    /// The reason the session's login was refused, if it was.
+    pub fn refusal(&self) -> Option<&str> {
+        self.auth
+            .as_ref()
+            .filter(|a| !a.ok)
+            .and_then(|a| a.reason.as_deref())
     }
 
     /// Adds one step (anything but the accept, which made the record) seen at `t`.
@@ -114,6 +158,15 @@ impl SessionRecord {
                     reason: reason.clone(),
                 });
             }
+            EventKind::AaaQueued => self.aaa.push(AaaRecord {
+                queued: t,
+                taken: None,
+                done: None,
+                timed_out: None,
+            }),
+            EventKind::AaaTaken => self.last_aaa(kind)?.taken = Some(t),
+            EventKind::AaaDone => self.last_aaa(kind)?.done = Some(t),
+            EventKind::AaaTimeout => self.last_aaa(kind)?.timed_out = Some(t),
             EventKind::CommandStart { command } => self.commands.push(CommandRecord {
                 command: command.clone(),
                 start: t,
@@ -141,6 +194,14 @@ impl SessionRecord {
             }
         }
         Ok(())
+    }
+
+    /// The AAA visit an `aaa_*` event after `aaa_queued` belongs to.
+    fn last_aaa(&mut self, kind: &EventKind) -> Result<&mut AaaRecord, String> {
+        let id = self.id;
+        self.aaa
+            .last_mut()
+            .ok_or_else(|| format!("session {id}: {kind:?} without its aaa_queued"))
     }
 }
 
@@ -205,6 +266,54 @@ impl Record {
         counts
     }
 
+    /// The most logins the AAA server worked on at once (from taken to done; one that
+    /// ends as another is taken does not overlap it). Never above its capacity.
+    pub fn peak_aaa_busy(&self) -> usize {
+        let mut steps: Vec<(Duration, i8)> = Vec::new();
+        for visit in self.sessions.iter().flat_map(|s| &s.aaa) {
+            if let Some(taken) = visit.taken {
+                steps.push((taken, 1));
+                steps.push((visit.done.unwrap_or(self.taken).max(taken), -1));
+            }
+        }
+        steps.sort_unstable();
+        let (mut busy, mut peak) = (0usize, 0usize);
+        for (_, step) in steps {
+            if step > 0 {
+                busy += 1;
+                peak = peak.max(busy);
+            } else {
+                busy -= 1;
+            }
+        }
+        peak
+    }
+
+    /// How long each login waited in the AAA queue, in session order.
+    pub fn aaa_waits(&self) -> Vec<Duration> {
+        self.sessions
+            .iter()
+            .flat_map(|s| &s.aaa)
+            .map(|visit| visit.wait(self.taken))
+            .collect()
+    }
+
+    /// How many sessions of each device were refused for `reason` ([`MAX_STARTUPS`],
+    /// [`TOO_MANY_SESSIONS`], [`AAA_TIMEOUT`], `wrong password`...); devices with none are
+    /// left out.
+    pub fn refused_per_device(&self, reason: &str) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for s in self.sessions.iter().filter(|s| s.refusal() == Some(reason)) {
+            *counts.entry(s.device.clone()).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// How many connections of each device start-up throttling dropped.
+    pub fn startup_drops(&self) -> BTreeMap<String, usize> {
+        self.refused_per_device(MAX_STARTUPS)
+    }
+
     /// Sessions per second from the first accept to the last close (or to the moment of
     /// the record, for a session still open). 0 when that span is empty.
     pub fn connections_per_second(&self) -> f64 {
@@ -250,6 +359,14 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// The login joined the AAA server's queue.
+    AaaQueued,
+    /// The AAA server began working on the login.
+    AaaTaken,
+    /// The AAA server is done with the login.
+    AaaDone,
+    /// The login waited the AAA timeout in the queue and gave up.
+    AaaTimeout,
     CommandStart {
         command: String,
     },

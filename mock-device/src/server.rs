@@ -19,13 +19,15 @@ use russh::server::{Auth, ChannelOpenHandle, Handle, Msg, PublicKeyOffer, Sessio
 use russh::server::{VerifiedPublicKey, run_stream};
 use russh::{Channel, ChannelId, Disconnect, MethodKind, MethodSet};
 use serde::Serialize;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 
-use crate::config::{Fault, FleetConfig, Platform};
+use crate::config::{AaaConfig, Fault, FleetConfig, MaxStartups, Platform};
 use crate::device_cli::{DeviceCli, ReplyKind};
-use crate::record::{CloseKind, EventKind, Record, Recorder};
+use crate::record::{
+    AAA_TIMEOUT, CloseKind, EventKind, MAX_STARTUPS, Record, Recorder, TOO_MANY_SESSIONS,
+};
 
 /// How long a wrong login waits before it is rejected (the "none" probe OpenSSH sends first
 /// is answered at once).
@@ -40,6 +42,15 @@ const LISTEN_BACKLOG: u32 = 1024;
 const MIN_DROP_DELAY: Duration = Duration::from_millis(20);
 /// The longest client identification string kept (RFC 4253 allows 255 bytes with CR LF).
 const MAX_CLIENT_ID: usize = 253;
+/// A connection refused before SSH (session limit, start-up drop) waits at most this long
+/// for the client to hang up: closing a socket with unread input sends a reset, and the
+/// client could lose the refusal line or see "connection reset" instead of a clean close.
+const HANGUP_GRACE: Duration = Duration::from_secs(1);
+/// The first lines NX-OS writes after a login (shown before its session-limit line).
+const NXOS_LOGIN_BANNER: &str = "Cisco Nexus Operating System (NX-OS) Software\r\n\
+                                 TAC support: http://www.cisco.com/tac\r\n\
+                                 Copyright (C) 2002-2020, Cisco and/or its affiliates.\r\n\
+                                 All rights reserved.\r\n";
 
 /// What a client needs to reach one running device.
 #[derive(Debug, Clone)]
@@ -108,6 +119,7 @@ impl Fleet {
             authorized,
             accept_errors: ErrorLog::default(),
             recorder,
+            aaa: config.aaa.map(AaaServer::new),
         });
         let connect_ip = match config.bind {
             IpAddr::V4(ip) if ip.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -152,6 +164,13 @@ impl Fleet {
                     active: AtomicUsize::new(0),
                     jitter: (!config.jitter.is_zero())
                         .then(|| Jitter::new(config.jitter, config.jitter_seed, index)),
+                    startups: dev
+                        .max_startups
+                        .or(config.max_startups)
+                        .map(|limits| Startups::new(limits, config.jitter_seed, index)),
+                    unauthenticated: Arc::new(AtomicUsize::new(0)),
+                    kex_pending: Arc::new(AtomicUsize::new(0)),
+                    banner_delay_per_pending: config.banner_delay_per_pending,
                     ssh: Arc::new(ssh_config(key)),
                     fleet: shared.clone(),
                 });
@@ -331,6 +350,42 @@ struct FleetShared {
     accept_errors: ErrorLog,
     /// None when the fleet records nothing.
     recorder: Option<Arc<Recorder>>,
+    /// The AAA server every login goes through, if the fleet has one.
+    aaa: Option<AaaServer>,
+}
+
+/// The fleet's AAA server: a fair semaphore is its queue (first come, first served), each
+/// permit one login it works on.
+#[derive(Debug)]
+struct AaaServer {
+    queue: Arc<Semaphore>,
+    delay: Duration,
+    timeout: Duration,
+}
+
+impl AaaServer {
+    fn new(config: AaaConfig) -> Self {
+        AaaServer {
+            queue: Arc::new(Semaphore::new(config.capacity)),
+            delay: config.delay,
+            timeout: config.timeout,
+        }
+    }
+}
+
+/// A login the AAA server is working on: the record notes when it is done as the permit
+/// goes back, even when the connection dies meanwhile, so the record never shows more
+/// logins at the server than it has room for.
+struct AaaVisit {
+    log: SessionLog,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Drop for AaaVisit {
+    fn drop(&mut self) {
+        // Runs before the permit (a field) is given back.
+        self.log.note(EventKind::AaaDone);
+    }
 }
 
 /// Rate-limited report of accept errors: one line a second at most, with a count of what
@@ -378,6 +433,13 @@ struct Device {
     active: AtomicUsize,
     /// Jitter source, when the fleet has jitter.
     jitter: Option<Jitter>,
+    /// Start-up throttling, when the device has it.
+    startups: Option<Startups>,
+    /// Connections accepted and not logged in yet (what start-up throttling counts).
+    unauthenticated: Arc<AtomicUsize>,
+    /// Connections accepted whose key exchange is not done (what slows the banner).
+    kex_pending: Arc<AtomicUsize>,
+    banner_delay_per_pending: Duration,
     ssh: Arc<russh::server::Config>,
     fleet: Arc<FleetShared>,
 }
@@ -397,6 +459,58 @@ impl Device {
             })
             .ok()
             .map(|_| SessionSlot(self.clone()))
+    }
+}
+
+/// One connection counted in a device's gauge (`unauthenticated`, `kex_pending`) until
+/// this is dropped.
+#[derive(Debug)]
+struct Counted(Arc<AtomicUsize>);
+
+impl Counted {
+    /// Counts one more; also says how many were counted before it.
+    fn join(gauge: &Arc<AtomicUsize>) -> (Counted, usize) {
+        let before = gauge.fetch_add(1, Ordering::AcqRel);
+        (Counted(gauge.clone()), before)
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// OpenSSH's `MaxStartups` for one device, with its own seeded stream of draws: the
+/// accept loop draws in accept order, so a seeded run drops the same connections.
+#[derive(Debug)]
+struct Startups {
+    limits: MaxStartups,
+    rng: Mutex<ChaCha8Rng>,
+}
+
+impl Startups {
+    fn new(limits: MaxStartups, seed: u64, device_index: usize) -> Self {
+        // A stream apart from the jitter's, so turning one on does not change the other.
+        let stream = (device_index as u64 ^ 0x5354_4152_5455_5053).wrapping_mul(0x9e37_79b9);
+        Startups {
+            limits,
+            rng: Mutex::new(ChaCha8Rng::seed_from_u64(seed ^ stream)),
+        }
+    }
+
+    /// Drop a new connection while `pending` others are not logged in? As sshd decides:
+    /// a draw in 0..100 below the drop percentage.
+    fn should_drop(&self, pending: usize) -> bool {
+        let pending = u32::try_from(pending).unwrap_or(u32::MAX);
+        match self.limits.drop_percent(pending) {
+            0 => false,
+            100.. => true,
+            percent => match self.rng.lock() {
+                Ok(mut rng) => rng.random_range(0..100) < percent,
+                Err(_) => true,
+            },
+        }
     }
 }
 
@@ -445,7 +559,22 @@ async fn accept_loop(listener: TcpListener, device: Arc<Device>) {
             Ok((socket, _peer)) => {
                 // The record's accept time is now, before the session's task gets to run.
                 let log = SessionLog::accept(&device);
-                tokio::spawn(serve(socket, device.clone(), log));
+                // Decided here, in accept order, so that a seeded run draws the same.
+                let pending = device.unauthenticated.load(Ordering::Acquire);
+                if device
+                    .startups
+                    .as_ref()
+                    .is_some_and(|s| s.should_drop(pending))
+                {
+                    log.refused(MAX_STARTUPS);
+                    tokio::spawn(close_politely(socket, log));
+                    continue;
+                }
+                let counted = Pending {
+                    unauthenticated: Counted::join(&device.unauthenticated).0,
+                    kex: Counted::join(&device.kex_pending),
+                };
+                tokio::spawn(serve(socket, device.clone(), log, counted));
             }
             Err(e) => {
                 device.fleet.accept_errors.report(&device.name, &e);
@@ -455,8 +584,23 @@ async fn accept_loop(listener: TcpListener, device: Arc<Device>) {
     }
 }
 
+/// What a new connection counts in until it logs in (or its key exchange is done), and
+/// how many other connections' key exchanges were pending when it came.
+struct Pending {
+    unauthenticated: Counted,
+    kex: (Counted, usize),
+}
+
+/// Ends a connection refused before SSH: no more output (FIN), then waits briefly for the
+/// client to hang up (see [`HANGUP_GRACE`]).
+async fn close_politely(mut socket: TcpStream, log: SessionLog) {
+    let _ = socket.shutdown().await;
+    let _ = tokio::time::timeout(HANGUP_GRACE, wait_for_hangup(&socket)).await;
+    log.close(false);
+}
+
 /// Serves one TCP connection.
-async fn serve(socket: TcpStream, device: Arc<Device>, log: SessionLog) {
+async fn serve(socket: TcpStream, device: Arc<Device>, log: SessionLog, pending: Pending) {
     if device.fault == Some(Fault::Hang) {
         // Keep the socket open and say nothing, until the client gives up or the fleet
         // stops.
@@ -466,6 +610,23 @@ async fn serve(socket: TcpStream, device: Arc<Device>, log: SessionLog) {
     }
     let _ = socket.set_nodelay(true);
     let slot = device.take_slot();
+    if slot.is_none() && device.platform != Platform::CiscoNxos {
+        // IOS, EOS and Junos refuse before SSH starts: one line where the identification
+        // string would be (RFC 4253 allows lines before it), then the connection closes.
+        let limit = device.max_sessions.unwrap_or(0);
+        let line = format!("{}\r\n", device.platform.session_limit_line(limit));
+        let mut socket = socket;
+        let _ = socket.write_all(line.as_bytes()).await;
+        log.refused(TOO_MANY_SESSIONS);
+        close_politely(socket, log).await;
+        return;
+    }
+    let (kex, others) = pending.kex;
+    if !device.banner_delay_per_pending.is_zero() {
+        // A device busy with other key exchanges is slow to say hello.
+        let others = u32::try_from(others).unwrap_or(u32::MAX);
+        tokio::time::sleep(device.banner_delay_per_pending.saturating_mul(others)).await;
+    }
     let (socket, cutter) = if device.fault == Some(Fault::Drop) {
         match split_cutter(socket) {
             Ok(pair) => pair,
@@ -480,6 +641,9 @@ async fn serve(socket: TcpStream, device: Arc<Device>, log: SessionLog) {
     let handler = Connection {
         device: device.clone(),
         turned_away: slot.is_none(),
+        unauthenticated: Some(pending.unauthenticated),
+        kex_pending: Some(kex),
+        last_words: None,
         cutter,
         channels: HashMap::new(),
         log: log.clone(),
@@ -492,22 +656,7 @@ async fn serve(socket: TcpStream, device: Arc<Device>, log: SessionLog) {
             return;
         }
     };
-    if slot.is_none() {
-        let message = format!(
-            "too many sessions: {} allows at most {} at a time",
-            device.name,
-            device.max_sessions.unwrap_or(0)
-        );
-        // Sent once the key exchange is done, then the connection closes.
-        let _ = session
-            .handle()
-            .disconnect(Disconnect::TooManyConnections, message, String::new())
-            .await;
-    }
     let result = session.await;
-    if slot.is_none() {
-        log.turned_away();
-    }
     log.close(result.as_ref().is_err_and(is_timeout));
     drop(slot);
 }
@@ -549,7 +698,6 @@ struct LogEntry {
     /// The client's identification string, caught by [`ClientIdReader`].
     client: OnceLock<String>,
     handshake_done: AtomicBool,
-    auth_seen: AtomicBool,
     logged_in: AtomicBool,
     /// The `drop` fault cut the connection.
     cut: AtomicBool,
@@ -566,7 +714,6 @@ impl SessionLog {
                 device: device.clone(),
                 client: OnceLock::new(),
                 handshake_done: AtomicBool::new(false),
-                auth_seen: AtomicBool::new(false),
                 logged_in: AtomicBool::new(false),
                 cut: AtomicBool::new(false),
                 closed: AtomicBool::new(false),
@@ -602,7 +749,6 @@ impl SessionLog {
     fn auth(&self, refusal: Option<&str>) {
         self.handshake();
         if let Some(e) = &self.0 {
-            e.auth_seen.store(true, Ordering::Relaxed);
             if refusal.is_none() {
                 e.logged_in.store(true, Ordering::Relaxed);
             }
@@ -613,13 +759,21 @@ impl SessionLog {
         }
     }
 
-    /// A session past `max_sessions` ended: if it was cut off before it even tried to log
-    /// in, the record still says why it was refused.
-    fn turned_away(&self) {
-        if let Some(e) = &self.0
-            && !e.auth_seen.load(Ordering::Relaxed)
-        {
-            self.auth(Some(TURNED_AWAY));
+    /// The device refused the connection before any login (`max startups`, `too many
+    /// sessions`): the record says why, as for a refused login.
+    fn refused(&self, reason: &str) {
+        if let Some(e) = &self.0 {
+            e.note(EventKind::Auth {
+                ok: false,
+                reason: Some(reason.to_string()),
+            });
+        }
+    }
+
+    /// Any other step (the AAA server's).
+    fn note(&self, kind: EventKind) {
+        if let Some(e) = &self.0 {
+            e.note(kind);
         }
     }
 
@@ -681,9 +835,6 @@ impl Drop for LogEntry {
         self.close(CloseKind::Dropped);
     }
 }
-
-/// Why a session past `max_sessions` is refused.
-const TURNED_AWAY: &str = "too many sessions";
 
 /// The connection's socket, watched until the client's identification line has gone by.
 /// russh reads that line before any callback runs, and the authentication callbacks get no
@@ -773,8 +924,15 @@ enum Input {
 /// The russh handler of one connection.
 struct Connection {
     device: Arc<Device>,
-    /// Past `max_sessions`: every login is refused and the connection is closed.
+    /// An NX-OS connection past `max_sessions`: it logs in, then hears its last words.
     turned_away: bool,
+    /// Counted as not logged in until it logs in.
+    unauthenticated: Option<Counted>,
+    /// Counted as a pending key exchange until the first authentication request.
+    kex_pending: Option<Counted>,
+    /// Set when the login went through but the device will not serve it (AAA timeout,
+    /// NX-OS session limit): what every channel writes before the connection closes.
+    last_words: Option<String>,
     /// For the `drop` fault: shuts the socket down mid-command.
     cutter: Option<Arc<std::net::TcpStream>>,
     /// Open shell channels and their task's input queue.
@@ -783,21 +941,75 @@ struct Connection {
 }
 
 impl Connection {
-    /// Spends the login delay, then accepts unless the device refuses: `refusal` says why
-    /// the credentials were wrong, if they were.
-    async fn login(&self, refusal: Option<&'static str>) -> Auth {
+    /// The client's first authentication request: its key exchange is done.
+    fn kex_done(&mut self) {
+        self.kex_pending = None;
+        self.log.handshake();
+    }
+
+    /// Waits for the AAA server (if any), spends the login delay, then accepts unless the
+    /// device refuses: `refusal` says why the credentials were wrong, if they were. Wrong
+    /// credentials are refused whatever the AAA server did; right ones that the AAA
+    /// server did not answer in time (or an NX-OS past its session limit) log in to hear
+    /// one line and a close.
+    async fn login(&mut self, refusal: Option<&'static str>) -> Auth {
+        self.kex_done();
+        let answered = self.ask_aaa().await;
         tokio::time::sleep(self.device.jittered(self.device.login_delay)).await;
-        let refusal = if self.turned_away {
-            Some(TURNED_AWAY)
-        } else if self.device.fault == Some(Fault::AuthFail) {
+        let refusal = if self.device.fault == Some(Fault::AuthFail) {
             Some("auth-fail fault")
         } else {
             refusal
         };
-        self.log.auth(refusal);
-        match refusal {
-            None => Auth::Accept,
-            Some(_) => reject(),
+        let platform = self.device.platform;
+        let (reason, last_words) = match refusal {
+            Some(reason) => {
+                self.log.auth(Some(reason));
+                return reject();
+            }
+            None if !answered => (
+                Some(AAA_TIMEOUT),
+                Some(platform.aaa_timeout_line(&self.device.fleet.username) + "\r\n"),
+            ),
+            None if self.turned_away => {
+                let limit = self.device.max_sessions.unwrap_or(0);
+                let line = platform.session_limit_line(limit);
+                (
+                    Some(TOO_MANY_SESSIONS),
+                    Some(format!("{NXOS_LOGIN_BANNER}{line}\r\n")),
+                )
+            }
+            None => (None, None),
+        };
+        self.log.auth(reason);
+        self.last_words = last_words;
+        self.unauthenticated = None;
+        Auth::Accept
+    }
+
+    /// The AAA server's part of a login: wait in its queue, then its delay. False when the
+    /// login waited longer than the server's timeout.
+    async fn ask_aaa(&self) -> bool {
+        let Some(aaa) = &self.device.fleet.aaa else {
+            return true;
+        };
+        self.log.note(EventKind::AaaQueued);
+        match tokio::time::timeout(aaa.timeout, aaa.queue.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => {
+                self.log.note(EventKind::AaaTaken);
+                let visit = AaaVisit {
+                    log: self.log.clone(),
+                    _permit: permit,
+                };
+                tokio::time::sleep(aaa.delay).await;
+                drop(visit);
+                true
+            }
+            // The queue is never closed: only the timeout gets here.
+            Ok(Err(_)) | Err(_) => {
+                self.log.note(EventKind::AaaTimeout);
+                false
+            }
         }
     }
 
@@ -827,7 +1039,7 @@ impl russh::server::Handler for Connection {
 
     async fn auth_none(&mut self, _user: &str) -> Result<Auth, Self::Error> {
         // OpenSSH's first probe ("which methods?"): the handshake is done, no login tried.
-        self.log.handshake();
+        self.kex_done();
         Ok(Auth::reject())
     }
 
@@ -847,8 +1059,8 @@ impl russh::server::Handler for Connection {
         user: &str,
         offer: PublicKeyOffer<'_>,
     ) -> Result<Auth, Self::Error> {
+        self.kex_done();
         Ok(if self.authorized(user, offer.public_key) {
-            self.log.handshake();
             Auth::Accept
         } else {
             self.log.auth(Some(KEY_REFUSED));
@@ -896,6 +1108,13 @@ impl russh::server::Handler for Connection {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         session.channel_success(channel)?;
+        if let Some(words) = &self.last_words {
+            tokio::spawn(say_last_words(
+                self.channel_ctx(channel, session),
+                words.clone(),
+            ));
+            return Ok(());
+        }
         let (tx, rx) = mpsc::unbounded_channel();
         self.channels.insert(channel, tx);
         tokio::spawn(run_shell(
@@ -913,6 +1132,13 @@ impl russh::server::Handler for Connection {
         session: &mut Session,
     ) -> Result<(), Self::Error> {
         session.channel_success(channel)?;
+        if let Some(words) = &self.last_words {
+            tokio::spawn(say_last_words(
+                self.channel_ctx(channel, session),
+                words.clone(),
+            ));
+            return Ok(());
+        }
         let line = String::from_utf8_lossy(data).trim().to_string();
         tokio::spawn(run_exec(
             self.channel_ctx(channel, session),
@@ -1016,6 +1242,19 @@ impl ChannelCtx {
         tokio::time::sleep(delay).await;
         true
     }
+}
+
+/// A login the device will not serve: its line, then the channel and the connection close.
+/// No prompt, no exit status (the client did not end it).
+async fn say_last_words(ctx: ChannelCtx, words: String) {
+    ctx.send(words.as_bytes()).await;
+    let _ = ctx.handle.eof(ctx.channel).await;
+    let _ = ctx.handle.close(ctx.channel).await;
+    let last_line = words.lines().last().unwrap_or_default().trim().to_string();
+    let _ = ctx
+        .handle
+        .disconnect(Disconnect::ByApplication, last_line, String::new())
+        .await;
 }
 
 async fn run_exec(ctx: ChannelCtx, mut cli: DeviceCli, line: String) {

@@ -916,6 +916,7 @@ mod tests {
                 ok: true,
                 reason: None,
             }),
+            aaa: Vec::new(),
             commands: Vec::new(),
             closed: Some(CloseRecord {
                 at: ms(to),

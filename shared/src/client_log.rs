@@ -82,6 +82,7 @@ impl Drop for Ticket {
                 ok: !self.failed,
                 reason: None,
             }),
+            aaa: Vec::new(),
             commands: Vec::new(),
             closed: Some(CloseRecord {
                 at: ended,
