@@ -88,11 +88,11 @@ struct Args {
     aaa_capacity: Option<usize>,
 
     /// Time the AAA server spends on each login [default: 0].
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "aaa_capacity")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     aaa_delay: Option<Duration>,
 
     /// A login waiting longer than this in the AAA queue is refused [default: 5s].
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, requires = "aaa_capacity")]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
     aaa_timeout: Option<Duration>,
 
     /// Start-up throttling of every device, as OpenSSH's MaxStartups: past START
@@ -293,19 +293,28 @@ fn build_config(args: &Args) -> Result<FleetConfig, Usage> {
             .with_max_sessions(device, *n)
             .map_err(|e| Usage(format!("--max-sessions: {e}")))?;
     }
-    if let Some(capacity) = args.aaa_capacity {
-        let file = config.aaa;
-        config.aaa = Some(AaaConfig {
-            capacity,
-            delay: args
-                .aaa_delay
-                .or(file.map(|a| a.delay))
-                .unwrap_or(Duration::ZERO),
-            timeout: args
-                .aaa_timeout
-                .or(file.map(|a| a.timeout))
-                .unwrap_or(DEFAULT_AAA_TIMEOUT),
-        });
+    let capacity = args.aaa_capacity.or(config.aaa.map(|a| a.capacity));
+    match (capacity, config.aaa) {
+        (Some(capacity), file) => {
+            config.aaa = Some(AaaConfig {
+                capacity,
+                delay: args
+                    .aaa_delay
+                    .or(file.map(|a| a.delay))
+                    .unwrap_or(Duration::ZERO),
+                timeout: args
+                    .aaa_timeout
+                    .or(file.map(|a| a.timeout))
+                    .unwrap_or(DEFAULT_AAA_TIMEOUT),
+            });
+        }
+        (None, _) if args.aaa_delay.is_some() || args.aaa_timeout.is_some() => {
+            return Err(Usage(
+                "--aaa-delay and --aaa-timeout need --aaa-capacity (or `aaa:` in the fleet file)"
+                    .into(),
+            ));
+        }
+        (None, _) => {}
     }
     config.max_startups = args.max_startups.or(config.max_startups);
     for (device, limits) in &args.max_startups_device {

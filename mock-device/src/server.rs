@@ -21,7 +21,7 @@ use russh::{Channel, ChannelId, Disconnect, MethodKind, MethodSet};
 use serde::Serialize;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 
 use crate::config::{AaaConfig, Fault, FleetConfig, MaxStartups, Platform};
 use crate::device_cli::{DeviceCli, ReplyKind};
@@ -46,6 +46,8 @@ const MAX_CLIENT_ID: usize = 253;
 /// for the client to hang up: closing a socket with unread input sends a reset, and the
 /// client could lose the refusal line or see "connection reset" instead of a clean close.
 const HANGUP_GRACE: Duration = Duration::from_secs(1);
+/// A connection the device hangs up on gets this long to send its disconnect message.
+const HANGUP_FLUSH: Duration = Duration::from_millis(100);
 /// The first lines NX-OS writes after a login (shown before its session-limit line).
 const NXOS_LOGIN_BANNER: &str = "Cisco Nexus Operating System (NX-OS) Software\r\n\
                                  TAC support: http://www.cisco.com/tac\r\n\
@@ -638,12 +640,14 @@ async fn serve(socket: TcpStream, device: Arc<Device>, log: SessionLog, pending:
     } else {
         (socket, None)
     };
+    let hang_up = Arc::new(Notify::new());
     let handler = Connection {
         device: device.clone(),
         turned_away: slot.is_none(),
         unauthenticated: Some(pending.unauthenticated),
         kex_pending: Some(kex),
         last_words: None,
+        hang_up: hang_up.clone(),
         cutter,
         channels: HashMap::new(),
         log: log.clone(),
@@ -656,7 +660,15 @@ async fn serve(socket: TcpStream, device: Arc<Device>, log: SessionLog, pending:
             return;
         }
     };
-    let result = session.await;
+    let mut session = std::pin::pin!(session);
+    let result = tokio::select! {
+        result = &mut session => result,
+        () = hang_up.notified() => {
+            // russh waits for the client to close after a disconnect: a device does not,
+            // it closes the connection (dropping the session closes the socket).
+            tokio::time::timeout(HANGUP_FLUSH, &mut session).await.unwrap_or(Ok(()))
+        }
+    };
     log.close(result.as_ref().is_err_and(is_timeout));
     drop(slot);
 }
@@ -933,6 +945,8 @@ struct Connection {
     /// Set when the login went through but the device will not serve it (AAA timeout,
     /// NX-OS session limit): what every channel writes before the connection closes.
     last_words: Option<String>,
+    /// Tells `serve` to close the connection (after the last words).
+    hang_up: Arc<Notify>,
     /// For the `drop` fault: shuts the socket down mid-command.
     cutter: Option<Arc<std::net::TcpStream>>,
     /// Open shell channels and their task's input queue.
@@ -1018,6 +1032,7 @@ impl Connection {
             device: self.device.clone(),
             handle: session.handle(),
             channel,
+            hang_up: self.hang_up.clone(),
             cutter: self.cutter.clone(),
             log: self.log.clone(),
         }
@@ -1183,10 +1198,14 @@ impl russh::server::Handler for Connection {
     async fn channel_close(
         &mut self,
         channel: ChannelId,
-        _session: &mut Session,
+        session: &mut Session,
     ) -> Result<(), Self::Error> {
         // Dropping the queue ends the shell task.
         self.channels.remove(&channel);
+        if let Some(words) = &self.last_words {
+            session.disconnect(Disconnect::ByApplication, last_line(words), "")?;
+            self.hang_up.notify_one();
+        }
         Ok(())
     }
 }
@@ -1211,6 +1230,7 @@ struct ChannelCtx {
     device: Arc<Device>,
     handle: Handle,
     channel: ChannelId,
+    hang_up: Arc<Notify>,
     cutter: Option<Arc<std::net::TcpStream>>,
     log: SessionLog,
 }
@@ -1244,17 +1264,28 @@ impl ChannelCtx {
     }
 }
 
-/// A login the device will not serve: its line, then the channel and the connection close.
-/// No prompt, no exit status (the client did not end it).
+/// A login the device will not serve: its line, then the channel closes (no prompt, no exit
+/// status), and the connection once the client has closed its side of the channel (it has
+/// read the line by then: a disconnect sent at once made OpenSSH and libssh2 drop it). A
+/// client that never answers is cut off after [`HANGUP_GRACE`].
 async fn say_last_words(ctx: ChannelCtx, words: String) {
     ctx.send(words.as_bytes()).await;
     let _ = ctx.handle.eof(ctx.channel).await;
     let _ = ctx.handle.close(ctx.channel).await;
-    let last_line = words.lines().last().unwrap_or_default().trim().to_string();
+    tokio::time::sleep(HANGUP_GRACE).await;
     let _ = ctx
         .handle
-        .disconnect(Disconnect::ByApplication, last_line, String::new())
+        .disconnect(
+            Disconnect::ByApplication,
+            last_line(&words).to_string(),
+            String::new(),
+        )
         .await;
+    ctx.hang_up.notify_one();
+}
+
+fn last_line(words: &str) -> &str {
+    words.lines().last().unwrap_or_default().trim()
 }
 
 async fn run_exec(ctx: ChannelCtx, mut cli: DeviceCli, line: String) {

@@ -12,5 +12,6 @@ mod inventory;
 mod latency;
 mod netmiko;
 mod openssh;
+mod pushback;
 mod record;
 mod sessions;

@@ -10,12 +10,12 @@ use mock_device::{DeviceInfo, Fault, Fleet, FleetConfig};
 
 use crate::common::{device, run_with_timeout};
 
-const SSH_TIMEOUT: Duration = Duration::from_secs(20);
+pub const SSH_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// A fleet that accepts a fresh key pair, and the key's path.
-struct Lab {
-    fleet: Fleet,
-    key: PathBuf,
+pub struct Lab {
+    pub fleet: Fleet,
+    pub key: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -29,7 +29,7 @@ fn keygen(path: &Path) {
     assert!(out.status.success(), "{out:?}");
 }
 
-fn lab(config: FleetConfig) -> Lab {
+pub fn lab(config: FleetConfig) -> Lab {
     let dir = tempfile::tempdir().unwrap();
     let key = dir.path().join("id");
     keygen(&key);
@@ -44,29 +44,31 @@ fn lab(config: FleetConfig) -> Lab {
     }
 }
 
-/// `ssh` with no user config, no host-key prompt and the given options, to `dev`.
-fn ssh_command(dev: &DeviceInfo, options: &[&str], extra: &[&str]) -> Command {
+/// `ssh` with no user config, no host-key prompt and the given options, to `dev`. The
+/// options come first: for `-o`, the first value given wins (a `ConnectTimeout` there
+/// replaces the 10 s default).
+pub fn ssh_command(dev: &DeviceInfo, options: &[&str], extra: &[&str]) -> Command {
     let mut cmd = Command::new("ssh");
-    cmd.args([
-        "-F",
-        "/dev/null",
-        "-o",
-        "StrictHostKeyChecking=no",
-        "-o",
-        "UserKnownHostsFile=/dev/null",
-        "-o",
-        "ConnectTimeout=10",
-    ])
-    .args(options)
-    .arg("-p")
-    .arg(dev.addr.port().to_string())
-    .args(extra)
-    .arg(format!("{}@{}", dev.username, dev.addr.ip()));
+    cmd.args(options)
+        .args([
+            "-F",
+            "/dev/null",
+            "-o",
+            "StrictHostKeyChecking=no",
+            "-o",
+            "UserKnownHostsFile=/dev/null",
+            "-o",
+            "ConnectTimeout=10",
+        ])
+        .arg("-p")
+        .arg(dev.addr.port().to_string())
+        .args(extra)
+        .arg(format!("{}@{}", dev.username, dev.addr.ip()));
     cmd
 }
 
 /// `ssh` logging in with `key` only, never prompting.
-fn ssh(dev: &DeviceInfo, key: &Path, extra: &[&str]) -> Command {
+pub fn ssh(dev: &DeviceInfo, key: &Path, extra: &[&str]) -> Command {
     let key = key.to_str().unwrap();
     let options = [
         "-o",
@@ -119,7 +121,7 @@ fn offers(stderr: &str, methods: &str) -> usize {
     stderr.lines().filter(|l| l.ends_with(&line)).count()
 }
 
-fn text(out: &Output) -> (String, String) {
+pub fn text(out: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
