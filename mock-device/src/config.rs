@@ -893,6 +893,59 @@ devices:
     }
 
     #[test]
+    fn max_startups_parse_and_drop_percent() {
+        let m: MaxStartups = "10:30:100".parse().unwrap();
+        assert_eq!((m.start, m.rate, m.full), (10, 30, 100));
+        assert_eq!(m.to_string(), "10:30:100");
+        // sshd: 30 + 70 * (pending - 10) / 90, integer division.
+        let p: Vec<u32> = [0, 9, 10, 11, 55, 99, 100, 500]
+            .iter()
+            .map(|&n| m.drop_percent(n))
+            .collect();
+        assert_eq!(p, [0, 0, 30, 30, 65, 99, 100, 100]);
+        let single: MaxStartups = "5".parse().unwrap();
+        assert_eq!((single.drop_percent(4), single.drop_percent(5)), (0, 100));
+        for (bad, needle) in [
+            ("10:30", "START:RATE:FULL"),
+            ("a:b:c", "START:RATE:FULL"),
+            ("10:0:100", "RATE"),
+            ("10:101:100", "RATE"),
+            ("20:30:10", "START"),
+        ] {
+            let err = bad.parse::<MaxStartups>().unwrap_err();
+            assert!(err.contains(needle) && err.contains(bad), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn yaml_pushback_fields() {
+        let text = "\
+aaa: {capacity: 8, delay: 200ms}
+max_startups: 10:30:100
+banner_delay_per_pending: 50ms
+devices:
+  - {name: r1, platform: cisco_ios, max_startups: 3, max_sessions: 2}
+  - {name: r2, platform: cisco_nxos}
+";
+        let c = FleetConfig::from_yaml_str(text, Path::new("p.yaml")).unwrap();
+        let aaa = c.aaa.unwrap();
+        assert_eq!(aaa.capacity, 8);
+        assert_eq!(aaa.delay, Duration::from_millis(200));
+        assert_eq!(aaa.timeout, DEFAULT_AAA_TIMEOUT);
+        assert_eq!(c.max_startups.map(|m| m.to_string()).unwrap(), "10:30:100");
+        assert_eq!(c.banner_delay_per_pending, Duration::from_millis(50));
+        assert_eq!(c.devices[0].max_startups.unwrap().to_string(), "3:100:3");
+        assert_eq!(c.devices[1].max_startups, None);
+        let err = FleetConfig::from_yaml_str(
+            "aaa: {capacity: 0}\ndevices: [{name: a, platform: arista_eos}]\n",
+            Path::new("z.yaml"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("z.yaml") && err.contains("capacity"), "{err}");
+    }
+
+    #[test]
     fn durations() {
         assert_eq!(parse_duration("800ms").unwrap(), Duration::from_millis(800));
         assert_eq!(parse_duration("1.5s").unwrap(), Duration::from_millis(1500));

@@ -136,7 +136,7 @@ fn a_session_turned_away_says_so() {
     let fleet = Fleet::start(config).unwrap();
     let dev = &fleet.devices()[0];
     let first = login(dev).unwrap();
-    // Cut off right after the key exchange: the handshake or the login fails.
+    // Refused before SSH starts (one line, then the close): the handshake fails.
     assert!(login(dev).is_err());
     let record = wait_for(&fleet, |r| {
         r.sessions.len() == 2 && r.sessions[1].closed.is_some()
