@@ -846,6 +846,141 @@ mod tests {
         assert_eq!(base_of("pyclass@srx2>"), "pyclass@srx2");
     }
 
+    /// Every line of the contract with the mock lab, as each platform writes it.
+    #[test]
+    fn session_limit_and_aaa_lines_are_recognised() {
+        let limits = [
+            "% Connection refused: all 5 VTY lines are in use",
+            "% Maximum number of SSH sessions (5) reached, connection refused",
+            "error: maximum number of SSH sessions (5) reached, connection refused",
+            "CLI session limit 5 reached. Exiting.\r",
+        ];
+        for line in limits {
+            let error = refusal("r1", line).unwrap();
+            assert_eq!(
+                error,
+                SshError::SessionLimit {
+                    device: "r1".into(),
+                    limit: Some(5),
+                    message: line.trim().into()
+                }
+            );
+            assert_eq!(error.to_string(), "r1: session limit reached (5 sessions)");
+        }
+        let unknown = refusal("r1", "CLI session limit many reached. Exiting.").unwrap();
+        assert_eq!(
+            unknown.to_string(),
+            "r1: session limit reached (limit unknown)"
+        );
+        let aaa = [
+            "% Authorization failed: no response from the TACACS+ server",
+            "% Authorization denied for user pyclass: TACACS+ server timed out",
+            "error: authorization failed: the TACACS+ server did not respond",
+            "% Authorization failed: AAA server not responding. Exiting.",
+        ];
+        for line in aaa {
+            let error = refusal("cisco3", line).unwrap();
+            assert!(matches!(error, SshError::AaaRejected { .. }), "{error:?}");
+            assert_eq!(
+                error.to_string(),
+                format!("cisco3: login refused by the AAA server: {line}")
+            );
+        }
+        assert_eq!(
+            refusal("r1", "Cisco Nexus Operating System (NX-OS) Software"),
+            None
+        );
+        assert_eq!(refusal("r1", "nxos1#"), None);
+    }
+
+    /// NX-OS writes its banner, then its limit line; a line still arriving is not judged.
+    #[test]
+    fn a_refusal_in_the_shell_is_found_once_its_line_is_whole() {
+        let banner = "Cisco Nexus Operating System (NX-OS) Software\r\nTAC support: x\r\n";
+        assert_eq!(refusal_in("nxos1", banner), None);
+        let partial = format!("{banner}% Authorization fail");
+        assert_eq!(refusal_in("nxos1", &partial), None);
+        let limit = format!("{banner}CLI session limit 32 reached. Exiting.\r\n");
+        assert_eq!(
+            refusal_in("nxos1", &limit)
+                .map(|e| e.to_string())
+                .as_deref(),
+            Some("nxos1: session limit reached (32 sessions)")
+        );
+    }
+
+    #[test]
+    fn only_a_busy_device_or_server_is_worth_another_try() {
+        let d = || "r1".to_string();
+        let timed_out = |stage| SshError::TimedOut {
+            device: d(),
+            seconds: 1.0,
+            stage,
+            during: String::new(),
+        };
+        let closed = |stage| SshError::Closed {
+            device: d(),
+            stage,
+            during: String::new(),
+        };
+        let transient = [
+            SshError::SessionLimit {
+                device: d(),
+                limit: None,
+                message: String::new(),
+            },
+            SshError::AaaRejected {
+                device: d(),
+                message: String::new(),
+            },
+            timed_out(Stage::Banner),
+            timed_out(Stage::Handshake),
+            closed(Stage::Banner),
+            closed(Stage::Handshake),
+        ];
+        for error in &transient {
+            assert!(error.is_transient(), "{error:?}");
+        }
+        let lasting = [
+            SshError::AuthFailed {
+                device: d(),
+                username: "u".into(),
+            },
+            SshError::HostKeyMismatch {
+                device: d(),
+                expected: "a".into(),
+                found: "b".into(),
+            },
+            SshError::Refused {
+                device: d(),
+                addr: "a".into(),
+            },
+            SshError::Unreachable {
+                device: d(),
+                addr: "a".into(),
+                reason: "r".into(),
+            },
+            SshError::CommandFailed {
+                device: d(),
+                command: "c".into(),
+                message: "m".into(),
+            },
+            timed_out(Stage::Connect),
+            timed_out(Stage::Auth),
+            timed_out(Stage::Shell),
+            timed_out(Stage::Command),
+            closed(Stage::Auth),
+            closed(Stage::Command),
+            SshError::GaveUp {
+                retries: 2,
+                last: Box::new(closed(Stage::Banner)),
+            },
+        ];
+        for error in &lasting {
+            assert!(!error.is_transient(), "{error:?}");
+        }
+    }
+
     #[test]
     fn cli_errors_are_recognised() {
         assert!(is_cli_error(

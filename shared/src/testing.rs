@@ -20,8 +20,11 @@
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use mock_device::record::{CloseKind, Record, SessionRecord};
@@ -47,8 +50,13 @@ impl Lesson {
 
     /// The lesson over `lab` (`--inventory`), with `args`; for `assert_cmd_snapshot!`.
     pub fn command(&self, lab: &TestLab, args: &[&str]) -> Command {
+        self.command_on(lab.inventory(), args)
+    }
+
+    /// The lesson over the devices of any `inventory` file, with `args`.
+    pub fn command_on(&self, inventory: &Path, args: &[&str]) -> Command {
         let mut command = Command::new(self.binary);
-        command.arg("--inventory").arg(lab.inventory()).args(args);
+        command.arg("--inventory").arg(inventory).args(args);
         command
     }
 
@@ -221,6 +229,168 @@ impl TestLab {
     /// [`TestLab::serial_login_time`] of the test course lab.
     pub fn course_serial_login_time() -> Duration {
         TestLab::serial_login_time(&TestLab::course_config())
+    }
+}
+
+/// A TCP proxy in front of one device that drops its first `drop_first` connections (accepts
+/// and closes them at once, writing nothing, as sshd does past `MaxStartups`) and forwards
+/// the others: the start-up drops that `--retries` recovers from. Stops when dropped.
+#[derive(Debug)]
+pub struct DroppingProxy {
+    addr: SocketAddr,
+    connections: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    accepting: Option<std::thread::JoinHandle<()>>,
+}
+
+impl DroppingProxy {
+    pub fn start(target: SocketAddr, drop_first: usize) -> DroppingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("the proxy listens");
+        let addr = listener.local_addr().expect("the proxy has an address");
+        // Non-blocking, so the accept loop can look at `stop` between connections.
+        listener
+            .set_nonblocking(true)
+            .expect("the proxy's listener turns non-blocking");
+        let connections = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let accepting = {
+            let (connections, stop) = (Arc::clone(&connections), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    match listener.accept() {
+                        Ok((client, _)) => {
+                            let seen = connections.fetch_add(1, Ordering::SeqCst);
+                            if seen >= drop_first {
+                                forward(client, target);
+                            }
+                        }
+                        Err(_) => std::thread::sleep(Duration::from_millis(2)),
+                    }
+                }
+            })
+        };
+        DroppingProxy {
+            addr,
+            connections,
+            stop,
+            accepting: Some(accepting),
+        }
+    }
+
+    /// Where clients connect.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Connections accepted so far, the dropped ones included.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for DroppingProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(accepting) = self.accepting.take() {
+            let _ = accepting.join();
+        }
+    }
+}
+
+/// Copies both ways between `client` and a new connection to `target`, each way on a thread
+/// of its own, until either side closes.
+fn forward(client: TcpStream, target: SocketAddr) {
+    let Ok(server) = TcpStream::connect(target) else {
+        return;
+    };
+    let _ = client.set_nonblocking(false);
+    let _ = (client.set_nodelay(true), server.set_nodelay(true));
+    let pipe = |mut from: TcpStream, mut to: TcpStream| {
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut from, &mut to);
+            let _ = to.shutdown(std::net::Shutdown::Write);
+        });
+    };
+    if let (Ok(client_too), Ok(server_too)) = (client.try_clone(), server.try_clone()) {
+        pipe(client, server_too);
+        pipe(server, client_too);
+    }
+}
+
+/// A fleet whose every device sits behind its own [`DroppingProxy`], and the inventory that
+/// points at the proxies (host keys pinned, as the fleet's own inventory does).
+#[derive(Debug)]
+pub struct ProxiedLab {
+    fleet: Fleet,
+    proxies: Vec<(String, DroppingProxy)>,
+    inventory: tempfile::NamedTempFile,
+}
+
+impl ProxiedLab {
+    /// `config`'s fleet, each device dropping its first `drop_first` connections.
+    pub fn start(config: FleetConfig, drop_first: usize) -> ProxiedLab {
+        /// One inventory entry, in the keys the inventory reads.
+        #[derive(serde::Serialize)]
+        struct Entry<'a> {
+            name: &'a str,
+            device_type: &'a str,
+            host: &'a str,
+            port: u16,
+            username: &'a str,
+            password: &'a str,
+            host_key: Option<&'a str>,
+        }
+        let fleet = Fleet::start(config).expect("the mock fleet starts");
+        let devices = crate::lab::devices_of(&fleet, crate::inventory::DEFAULT_TIMEOUT);
+        let proxies: Vec<(String, DroppingProxy)> = fleet
+            .devices()
+            .iter()
+            .map(|d| (d.name.clone(), DroppingProxy::start(d.addr, drop_first)))
+            .collect();
+        let entries: Vec<Entry> = devices
+            .iter()
+            .zip(&proxies)
+            .map(|(device, (_, proxy))| Entry {
+                name: &device.name,
+                device_type: device.device_type.netmiko_name(),
+                host: "127.0.0.1",
+                port: proxy.addr().port(),
+                username: &device.username,
+                password: &device.password,
+                host_key: device.host_key.as_deref(),
+            })
+            .collect();
+        let mut inventory = tempfile::Builder::new()
+            .prefix("inventory-")
+            .suffix(".yaml")
+            .tempfile()
+            .expect("a temporary inventory file");
+        let yaml = serde_yaml::to_string(&entries).expect("the inventory serialises");
+        inventory
+            .write_all(yaml.as_bytes())
+            .expect("the inventory is written");
+        ProxiedLab {
+            fleet,
+            proxies,
+            inventory,
+        }
+    }
+
+    /// The inventory file to pass as `--inventory`: the devices at their proxies.
+    pub fn inventory(&self) -> &Path {
+        self.inventory.path()
+    }
+
+    pub fn fleet(&self) -> &Fleet {
+        &self.fleet
+    }
+
+    /// Connections `device`'s proxy has accepted, the dropped ones included.
+    pub fn connections(&self, device: &str) -> usize {
+        self.proxies
+            .iter()
+            .find(|(name, _)| name == device)
+            .map_or(0, |(_, proxy)| proxy.connections())
     }
 }
 
