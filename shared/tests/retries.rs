@@ -24,18 +24,18 @@ enum Fake {
 /// A fake device on 127.0.0.1, and how many connections it accepted. It serves until the
 /// test process ends.
 fn fake(fake: Fake) -> (SocketAddr, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("the fake listens");
+    let addr = listener.local_addr().expect("the fake has an address");
     let accepted = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&accepted);
     std::thread::spawn(move || {
         for stream in listener.incoming() {
-            let mut stream = stream.unwrap();
+            let Ok(mut stream) = stream else { continue };
             counter.fetch_add(1, Ordering::SeqCst);
             match fake {
                 Fake::Writes(lines) => {
                     for line in lines {
-                        stream.write_all(format!("{line}\r\n").as_bytes()).unwrap();
+                        let _ = stream.write_all(format!("{line}\r\n").as_bytes());
                     }
                 }
                 Fake::Silent(hold) => {
@@ -219,7 +219,7 @@ fn proxied(k: usize) -> (ProxiedLab, Vec<Device>) {
         DeviceConfig::new("nxos1", Platform::CiscoNxos),
     ];
     let lab = ProxiedLab::start(config, k);
-    let devices = shared::load_inventory(lab.inventory()).unwrap();
+    let devices = shared::load_inventory(lab.inventory()).expect("the inventory reads");
     (lab, devices)
 }
 
