@@ -152,6 +152,76 @@ impl Lesson {
     }
 }
 
+impl Lesson {
+    /// What `--retries` owes, the same in every lesson; `args` must contact each device
+    /// once (one part). Over the course lab, each device dropping its first connection,
+    /// `args` with `--retries 3` print `<device>: ok after 1 retry` for every device and no
+    /// error, each device's proxy took two connections and the mock saw one good login per
+    /// device. Over 120 devices (a quiet run), every third dropping its first connection and
+    /// one dropping them all, the one failure says it gave up after 3 retries and the
+    /// summary is `119 ok (40 after retries), 1 failed`.
+    pub fn check_retries(&self, args: &[&str]) {
+        let args: Vec<&str> = args.iter().copied().chain(["--retries", "3"]).collect();
+        let lab = ProxiedLab::start(TestLab::course_config(), |_| 1);
+        let output = self
+            .command_on(lab.inventory(), &args)
+            .output()
+            .expect("the lesson runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{stdout}\n{output:?}");
+        assert!(!stdout.contains("Error:"), "{stdout}");
+        for device in lab.fleet().devices() {
+            let name = device.name.as_str();
+            assert!(
+                stdout.contains(&format!("{name}: ok after 1 retry\n")),
+                "{name} not ok after 1 retry in\n{stdout}"
+            );
+            assert_eq!(lab.connections(name), 2, "{name}");
+        }
+        let record = lab.fleet().record();
+        for device in lab.fleet().devices() {
+            let logins = record
+                .sessions
+                .iter()
+                .filter(|s| s.device == device.name && s.auth.as_ref().is_some_and(|a| a.ok))
+                .count();
+            assert_eq!(logins, 1, "{}", device.name);
+        }
+
+        let config = FleetConfig::generated(120, &Platform::ALL, Duration::ZERO);
+        let names: Vec<String> = config.devices.iter().map(|d| d.name.clone()).collect();
+        let drops = |name: &str| match names.iter().position(|n| n == name) {
+            Some(1) => usize::MAX,
+            Some(i) if i % 3 == 0 => 1,
+            _ => 0,
+        };
+        let lab = ProxiedLab::start(config.clone(), drops);
+        let output = self
+            .command_on(lab.inventory(), &args)
+            .output()
+            .expect("the lesson runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stdout.contains(&format!(
+                "Error: {}: connection closed before the SSH banner (gave up after 3 retries)",
+                names[1]
+            )),
+            "{stdout}"
+        );
+        assert_eq!(lab.connections(&names[1]), 4);
+        let came_back = stdout
+            .lines()
+            .filter(|l| l.ends_with(": ok after 1 retry"))
+            .count();
+        assert_eq!(came_back, 40, "{stdout}");
+        assert!(
+            stderr.contains("119 ok (40 after retries), 1 failed"),
+            "{stderr}"
+        );
+    }
+}
+
 /// The lines of a run that are not about one device, with timings blanked.
 fn skeleton(stdout: &str) -> Vec<String> {
     let timings = regex::Regex::new(TIMINGS).expect("a valid pattern");
@@ -327,8 +397,8 @@ pub struct ProxiedLab {
 }
 
 impl ProxiedLab {
-    /// `config`'s fleet, each device dropping its first `drop_first` connections.
-    pub fn start(config: FleetConfig, drop_first: usize) -> ProxiedLab {
+    /// `config`'s fleet, each device dropping its first `drop_first(name)` connections.
+    pub fn start(config: FleetConfig, drop_first: impl Fn(&str) -> usize) -> ProxiedLab {
         /// One inventory entry, in the keys the inventory reads.
         #[derive(serde::Serialize)]
         struct Entry<'a> {
@@ -345,7 +415,10 @@ impl ProxiedLab {
         let proxies: Vec<(String, DroppingProxy)> = fleet
             .devices()
             .iter()
-            .map(|d| (d.name.clone(), DroppingProxy::start(d.addr, drop_first)))
+            .map(|d| {
+                let proxy = DroppingProxy::start(d.addr, drop_first(&d.name));
+                (d.name.clone(), proxy)
+            })
             .collect();
         let entries: Vec<Entry> = devices
             .iter()

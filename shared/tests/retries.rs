@@ -218,7 +218,7 @@ fn proxied(k: usize) -> (ProxiedLab, Vec<Device>) {
         DeviceConfig::new("srx2", Platform::JuniperJunos),
         DeviceConfig::new("nxos1", Platform::CiscoNxos),
     ];
-    let lab = ProxiedLab::start(config, k);
+    let lab = ProxiedLab::start(config, |_| k);
     let devices = shared::load_inventory(lab.inventory()).expect("the inventory reads");
     (lab, devices)
 }
@@ -278,7 +278,7 @@ fn without_retries_a_drop_fails_once() {
 fn exec_retries_too() {
     let mut config = FleetConfig::course_lab();
     config.devices = vec![DeviceConfig::new("exec-nxos", Platform::CiscoNxos)];
-    let lab = ProxiedLab::start(config, 1);
+    let lab = ProxiedLab::start(config, |_| 1);
     let mut devices = shared::load_inventory(lab.inventory()).unwrap();
     devices[0].retries = 2;
     let output = shared::exec(&devices[0], "show version").unwrap();
@@ -302,7 +302,7 @@ fn a_rejected_login_is_tried_once_even_with_retries() {
     let mut config = FleetConfig::course_lab();
     config.devices = vec![DeviceConfig::new("srx2", Platform::JuniperJunos)];
     config.devices[0].fault = Some(Fault::AuthFail);
-    let lab = ProxiedLab::start(config, 0);
+    let lab = ProxiedLab::start(config, |_| 0);
     let mut devices = shared::load_inventory(lab.inventory()).unwrap();
     devices[0].retries = 5;
     let err = shared::ssh_conn(&devices[0]).unwrap_err();
