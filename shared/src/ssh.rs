@@ -179,8 +179,9 @@ const SESSION_LIMIT_LINES: [(&str, &str); 4] = [
 /// How the lines of a device whose AAA server did not authorise the login begin.
 const AAA_REFUSAL_STARTS: [&str; 2] = ["% Authorization", "error: authorization"];
 
-/// The error a line from the device means, if it is a session-limit or an AAA refusal.
-fn refusal(device: &str, line: &str) -> Option<SshError> {
+/// The error a line from the device means, if it is a session-limit or an AAA refusal. Any
+/// SSH client of the lab's devices recognises the same lines (the async helper too).
+pub fn refusal(device: &str, line: &str) -> Option<SshError> {
     let line = line.trim();
     for (before, after) in SESSION_LIMIT_LINES {
         if let Some(limit) = line
@@ -204,8 +205,9 @@ fn refusal(device: &str, line: &str) -> Option<SshError> {
 }
 
 /// The first refusal among the complete lines of `text` (a line still arriving is left for
-/// the next look, so its message is whole).
-fn refusal_in(device: &str, text: &str) -> Option<SshError> {
+/// the next look, so its message is whole): what to look for in the shell before the first
+/// prompt.
+pub fn refusal_in(device: &str, text: &str) -> Option<SshError> {
     let complete = text.rfind('\n').map_or("", |end| &text[..end]);
     complete.lines().find_map(|line| refusal(device, line))
 }
