@@ -115,6 +115,7 @@ fn outcome<T>(
     joined.unwrap_or_else(|e| {
         Err(SshError::Closed {
             device: device.to_string(),
+            stage: shared::Stage::Command,
             during: format!("when its worker process failed: {e}"),
         })
     })

@@ -8,6 +8,11 @@
 //!   username: pyclass
 //!   password: secret        # optional: PYNET_PASSWORD, or asked on the terminal
 //!   host_key: "SHA256:..."  # optional: pin the device's host-key fingerprint
+//!   timeout: 10             # optional: seconds any step may take (10 when absent)
+//!   conn_timeout: 5         # optional, each of these four `timeout` when absent: the TCP
+//!   banner_timeout: 15      #   connect, the wait for the SSH banner, the handshake and
+//!   auth_timeout: 10        #   login together, each command's output (Netmiko's names)
+//!   read_timeout: 10
 //! ```
 
 use std::fmt;
@@ -38,8 +43,29 @@ pub struct Device {
     pub password: String,
     /// The fingerprint (`SHA256:...`, as `ssh-keygen -l` prints it) the device's host key must have.
     pub host_key: Option<String>,
-    /// Seconds any single step (connect, handshake, login, one read) may take.
+    /// Seconds any single step may take, unless one of the four below says otherwise.
     pub timeout: f64,
+    /// Seconds the TCP connection may take.
+    pub conn_timeout: f64,
+    /// Seconds to wait, once connected, for the device's SSH identification string.
+    pub banner_timeout: f64,
+    /// Seconds the SSH handshake and the login may take together.
+    pub auth_timeout: f64,
+    /// Seconds to wait for the first prompt, and for each command's output.
+    pub read_timeout: f64,
+    /// How many times to try again after a transient failure (0: never).
+    pub retries: u32,
+}
+
+impl Device {
+    /// Gives every step the same time limit: `timeout` and the four stages' own.
+    pub fn set_timeouts(&mut self, seconds: f64) {
+        self.timeout = seconds;
+        self.conn_timeout = seconds;
+        self.banner_timeout = seconds;
+        self.auth_timeout = seconds;
+        self.read_timeout = seconds;
+    }
 }
 
 /// A device as written in the file: port, password, host key and timeout may be left out.
@@ -57,6 +83,10 @@ struct Entry {
     password: Option<String>,
     host_key: Option<String>,
     timeout: Option<f64>,
+    conn_timeout: Option<f64>,
+    banner_timeout: Option<f64>,
+    auth_timeout: Option<f64>,
+    read_timeout: Option<f64>,
 }
 
 fn default_port() -> u16 {
@@ -131,16 +161,21 @@ fn parse_inventory(
                 format!("device {} is listed twice", entry.name),
             ));
         }
-        let timeout = entry.timeout.unwrap_or(DEFAULT_TIMEOUT);
-        if !(timeout.is_finite() && timeout > 0.0) {
-            return Err(InventoryError::new(
+        let seconds = |key: &str, value: Option<f64>, default: f64| match value.unwrap_or(default) {
+            seconds if seconds.is_finite() && seconds > 0.0 => Ok(seconds),
+            _ => Err(InventoryError::new(
                 path,
                 format!(
-                    "device {}: timeout must be a positive number of seconds",
+                    "device {}: {key} must be a positive number of seconds",
                     entry.name
                 ),
-            ));
-        }
+            )),
+        };
+        let timeout = seconds("timeout", entry.timeout, DEFAULT_TIMEOUT)?;
+        let conn_timeout = seconds("conn_timeout", entry.conn_timeout, timeout)?;
+        let banner_timeout = seconds("banner_timeout", entry.banner_timeout, timeout)?;
+        let auth_timeout = seconds("auth_timeout", entry.auth_timeout, timeout)?;
+        let read_timeout = seconds("read_timeout", entry.read_timeout, timeout)?;
         let password = match entry.password {
             Some(password) => password,
             None => match &shared_password {
@@ -162,6 +197,11 @@ fn parse_inventory(
             password,
             host_key: entry.host_key,
             timeout,
+            conn_timeout,
+            banner_timeout,
+            auth_timeout,
+            read_timeout,
+            retries: 0,
         });
     }
     Ok(devices)
@@ -220,6 +260,34 @@ mod tests {
         assert_eq!(devices[1].password, "own");
         assert_eq!(devices[1].host_key.as_deref(), Some("SHA256:abc"));
         assert_eq!(devices[1].timeout, 2.5);
+        assert_eq!(devices[1].banner_timeout, 2.5);
+        assert_eq!(devices[1].retries, 0);
+    }
+
+    #[test]
+    fn each_stage_s_timeout_defaults_to_timeout() {
+        let devices = parse(
+            "- {name: a, device_type: cisco_ios, host: h, username: u, timeout: 4, \
+             conn_timeout: 1, banner_timeout: 2, auth_timeout: 3}\n",
+        )
+        .unwrap();
+        let a = &devices[0];
+        assert_eq!(
+            (
+                a.conn_timeout,
+                a.banner_timeout,
+                a.auth_timeout,
+                a.read_timeout
+            ),
+            (1.0, 2.0, 3.0, 4.0)
+        );
+        let err =
+            parse("- {name: a, device_type: cisco_ios, host: h, username: u, read_timeout: -1}\n")
+                .unwrap_err();
+        assert!(
+            err.contains("device a: read_timeout must be a positive"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -44,10 +44,35 @@ pub struct LabArgs {
     #[arg(long, short)]
     pub verbose: bool,
 
-    /// Seconds to wait on a silent device before giving up on it (default: the inventory's
-    /// `timeout`, else 10; the course lab's slowest login takes 1.6 s)
-    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    /// Seconds to wait on a silent device before giving up on it, at every stage (default:
+    /// the inventory's timeouts, else 10; the course lab's slowest login takes 1.6 s)
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout, help_heading = TIMEOUTS)]
     pub timeout: Option<f64>,
+
+    /// Seconds the TCP connection may take (default: --timeout)
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout, help_heading = TIMEOUTS)]
+    pub conn_timeout: Option<f64>,
+
+    /// Seconds to wait, once connected, for the device's SSH banner (default: --timeout)
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout, help_heading = TIMEOUTS)]
+    pub banner_timeout: Option<f64>,
+
+    /// Seconds the SSH handshake and the login may take together (default: --timeout)
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout, help_heading = TIMEOUTS)]
+    pub auth_timeout: Option<f64>,
+
+    /// Seconds to wait for the first prompt and for each command's output (default:
+    /// --timeout)
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout, help_heading = TIMEOUTS)]
+    pub read_timeout: Option<f64>,
+
+    /// Try a device up to N more times when it pushes back: session limit reached, AAA
+    /// server timed out, connection dropped or no SSH banner in time; never after a wrong
+    /// password or a host-key mismatch. The waits double from 0.2 s up to 5 s, each drawn at
+    /// random below that (full jitter)
+    #[arg(long, value_name = "N", help_heading = TIMEOUTS,
+          value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub retries: Option<u32>,
 
     /// After the run, draw when each device's session ran: one row per worker (thread or
     /// process), and how many sessions were open at once
@@ -58,6 +83,9 @@ pub struct LabArgs {
     #[arg(long, value_name = "FILE")]
     pub timeline_svg: Option<PathBuf>,
 }
+
+/// The heading of the flags about time limits and retries in `--help`.
+const TIMEOUTS: &str = "Timeouts and retries";
 
 fn parse_fault(text: &str) -> Result<(String, Fault), String> {
     let (name, fault) = text
@@ -101,6 +129,8 @@ pub struct Lab {
     verbose: bool,
     timeline: bool,
     timeline_svg: Option<PathBuf>,
+    /// With `--retries`: what the worker processes write of their retries is collected.
+    _retries_from_workers: Option<crate::retry::Collecting>,
 }
 
 impl Lab {
@@ -182,19 +212,9 @@ impl LabArgs {
         end_quietly_on_a_closed_pipe();
         if let Some(path) = &self.inventory {
             let mut devices = load_inventory(path)?;
-            if let Some(timeout) = self.timeout {
-                for device in &mut devices {
-                    device.timeout = timeout;
-                }
-            }
+            self.apply_to(&mut devices);
             crate::client_log::start_clock();
-            return Ok(Lab {
-                devices,
-                fleet: None,
-                verbose: self.verbose,
-                timeline: self.timeline,
-                timeline_svg: self.timeline_svg.clone(),
-            });
+            return Ok(self.lab(devices, None));
         }
         // In-process, each device holds a listener and both ends of its session.
         let needed = 3 * self.devices.map_or(9, u64::from) + 64;
@@ -224,18 +244,49 @@ impl LabArgs {
                 .map_err(|e| LabError::Fleet(e.to_string()))?;
         }
         let fleet = Fleet::start(config).map_err(|e| LabError::Fleet(e.to_string()))?;
-        let devices = devices_of(&fleet, self.timeout.unwrap_or(DEFAULT_TIMEOUT));
-        Ok(Lab {
+        let mut devices = devices_of(&fleet, DEFAULT_TIMEOUT);
+        self.apply_to(&mut devices);
+        Ok(self.lab(devices, Some(fleet)))
+    }
+
+    fn lab(&self, devices: Vec<Device>, fleet: Option<Fleet>) -> Lab {
+        let retries = devices.iter().any(|device| device.retries > 0);
+        Lab {
             devices,
-            fleet: Some(fleet),
+            fleet,
             verbose: self.verbose,
             timeline: self.timeline,
             timeline_svg: self.timeline_svg.clone(),
-        })
+            _retries_from_workers: retries.then(crate::retry::collect_from_workers),
+        }
+    }
+
+    /// The flags beat the inventory, and a stage's own timeout beats `--timeout`.
+    fn apply_to(&self, devices: &mut [Device]) {
+        for device in devices {
+            if let Some(seconds) = self.timeout {
+                device.set_timeouts(seconds);
+            }
+            let stages = [
+                (self.conn_timeout, &mut device.conn_timeout),
+                (self.banner_timeout, &mut device.banner_timeout),
+                (self.auth_timeout, &mut device.auth_timeout),
+                (self.read_timeout, &mut device.read_timeout),
+            ];
+            for (flag, timeout) in stages {
+                if let Some(seconds) = flag {
+                    *timeout = seconds;
+                }
+            }
+            if let Some(retries) = self.retries {
+                device.retries = retries;
+            }
+        }
     }
 }
 
-/// The inventory of a running fleet, with its host keys pinned.
+/// The inventory of a running fleet, with its host keys pinned, `timeout` for every stage
+/// and no retries.
 pub fn devices_of(fleet: &Fleet, timeout: f64) -> Vec<Device> {
     fleet
         .devices()
@@ -249,6 +300,11 @@ pub fn devices_of(fleet: &Fleet, timeout: f64) -> Vec<Device> {
             password: d.password.clone(),
             host_key: Some(d.fingerprint.clone()),
             timeout,
+            conn_timeout: timeout,
+            banner_timeout: timeout,
+            auth_timeout: timeout,
+            read_timeout: timeout,
+            retries: 0,
         })
         .collect()
 }

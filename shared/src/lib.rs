@@ -8,6 +8,7 @@ pub mod inventory;
 pub mod lab;
 pub mod parts;
 pub mod report;
+pub mod retry;
 pub mod ssh;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -18,7 +19,7 @@ pub use inventory::{Device, DeviceType, load_inventory};
 pub use lab::{Lab, LabArgs, LabError};
 pub use parts::PartArgs;
 pub use report::Report;
-pub use ssh::{Connection, SshError, exec};
+pub use ssh::{Connection, SshError, Stage, exec};
 
 /// The lecture examples' pool size: `max_threads = 4` (and `max_procs = 4`).
 pub const MAX_THREADS: usize = 4;

@@ -5,6 +5,10 @@
 //! [`QUIET_ABOVE`] devices (unless `--verbose`) the lesson's per-device lines are held back,
 //! a progress bar runs on stderr (when it is a terminal), failures are still printed (once per
 //! device), and the run ends with a summary such as `950 ok, 50 failed`.
+//!
+//! With `--retries`, a device that came back after retries gets a line of its own,
+//! `cisco3: ok after 2 retries` (printed in a quiet run too, like a failure), and the
+//! summary counts them: `950 ok (23 after retries), 50 failed`.
 
 use std::collections::BTreeSet;
 use std::fmt::Display;
@@ -26,6 +30,9 @@ pub const QUIET_ABOVE: usize = 100;
 pub struct Report {
     devices: usize,
     quiet: bool,
+    /// Whether the run may retry (`--retries`): the summary then counts the devices that
+    /// needed retries.
+    retries_asked: bool,
     counts: Mutex<Counts>,
 }
 
@@ -35,6 +42,8 @@ struct Counts {
     ok: BTreeSet<String>,
     /// Devices with at least one result that came back an error.
     failed: BTreeSet<String>,
+    /// Devices with a result that came back ok after retries.
+    after_retries: BTreeSet<String>,
     /// The bar of the pass over the devices under way, if any.
     progress: Option<ProgressBar>,
 }
@@ -42,13 +51,16 @@ struct Counts {
 impl Report {
     /// A report over the lab's devices.
     pub fn new(lab: &Lab) -> Report {
-        Report::for_devices(lab.devices.len(), lab.verbose())
+        let mut report = Report::for_devices(lab.devices.len(), lab.verbose());
+        report.retries_asked = lab.devices.iter().any(|device| device.retries > 0);
+        report
     }
 
     fn for_devices(devices: usize, verbose: bool) -> Report {
         Report {
             devices,
             quiet: devices > QUIET_ABOVE && !verbose,
+            retries_asked: false,
             counts: Mutex::new(Counts::default()),
         }
     }
@@ -77,13 +89,16 @@ impl Report {
         }
     }
 
-    /// Counts one result of `device` and hands it back. In a quiet run it also moves the
-    /// progress bar and prints a failure (once per device) so none goes unnoticed.
+    /// Counts one result of `device` and hands it back. A result that came back ok after
+    /// retries prints `cisco3: ok after 2 retries`. In a quiet run it also moves the progress
+    /// bar and prints a failure (once per device) so none goes unnoticed.
     pub fn count<'a, T>(
         &self,
         device: &str,
         result: &'a Result<T, SshError>,
     ) -> &'a Result<T, SshError> {
+        // Taken for every result, so that retries are told with the result they led to.
+        let retries = crate::retry::take(device);
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         let first_failure = match result {
             Err(_) => counts.failed.insert(device.to_string()),
@@ -94,13 +109,23 @@ impl Report {
                 false
             }
         };
+        let came_back = (result.is_ok() && retries > 0).then(|| {
+            counts.after_retries.insert(device.to_string());
+            format!("{device}: ok after {}", crate::ssh::retries_text(retries))
+        });
         if !self.quiet {
+            if let Some(line) = came_back {
+                println!("{line}");
+            }
             return result;
         }
         let failed = counts.failed.len();
         let bar = counts.progress.get_or_insert_with(|| self.new_bar());
         if let (true, Err(error)) = (first_failure, result) {
             bar.suspend(|| println!("Error: {error}"));
+        }
+        if let Some(line) = came_back {
+            bar.suspend(|| println!("{line}"));
         }
         bar.inc(1);
         bar.set_message(format!("{failed} failed"));
@@ -143,7 +168,7 @@ impl Report {
             bar.finish_and_clear();
         }
         if let Some(summary) = counts
-            .summary()
+            .summary(self.retries_asked)
             .filter(|_| self.quiet || !counts.failed.is_empty())
         {
             eprintln!("{summary}");
@@ -157,13 +182,27 @@ impl Report {
 }
 
 impl Counts {
-    /// `8 ok, 1 failed`, over the devices that gave a result; `None` when none did.
-    fn summary(&self) -> Option<String> {
+    /// `8 ok, 1 failed`, over the devices that gave a result; `None` when none did. With
+    /// `retries_asked`, `8 ok (2 after retries), 1 failed`.
+    fn summary(&self, retries_asked: bool) -> Option<String> {
         if self.ok.is_empty() && self.failed.is_empty() {
             return None;
         }
-        let ok = self.ok.difference(&self.failed).count();
-        Some(format!("{ok} ok, {} failed", self.failed.len()))
+        let ok: Vec<&String> = self.ok.difference(&self.failed).collect();
+        let after_retries = if retries_asked {
+            let after = ok
+                .iter()
+                .filter(|device| self.after_retries.contains(**device))
+                .count();
+            format!(" ({after} after retries)")
+        } else {
+            String::new()
+        };
+        Some(format!(
+            "{} ok{after_retries}, {} failed",
+            ok.len(),
+            self.failed.len()
+        ))
     }
 }
 
@@ -174,12 +213,13 @@ mod tests {
     fn failure(device: &str) -> Result<(), SshError> {
         Err(SshError::Closed {
             device: device.into(),
+            stage: crate::ssh::Stage::Command,
             during: "during a test".into(),
         })
     }
 
     fn summary(report: &Report) -> Option<String> {
-        report.counts.lock().unwrap().summary()
+        report.counts.lock().unwrap().summary(report.retries_asked)
     }
 
     #[test]
@@ -223,6 +263,28 @@ mod tests {
         assert!(report.is_quiet());
         assert_eq!(summary(&report), None);
         assert_eq!(report.exit_code(), ExitCode::SUCCESS);
+    }
+
+    /// Two devices came back after retries, one of them failed later: one counts as ok
+    /// after retries. (The device names are this test's own: the retries noted are
+    /// process-wide.)
+    #[test]
+    fn the_summary_counts_the_devices_ok_after_retries() {
+        let mut report = Report::for_devices(9, false);
+        report.retries_asked = true;
+        let ok = || Ok::<(), SshError>(());
+        for (device, retries) in [("report-r1", 2), ("report-r2", 1)] {
+            crate::retry::finish(device, retries, ok()).unwrap();
+            report.count(device, &ok());
+        }
+        report.count("report-r2", &failure("report-r2"));
+        report.count("report-r3", &ok());
+        assert_eq!(
+            summary(&report).as_deref(),
+            Some("2 ok (1 after retries), 1 failed")
+        );
+        report.retries_asked = false;
+        assert_eq!(summary(&report).as_deref(), Some("2 ok, 1 failed"));
     }
 
     #[test]

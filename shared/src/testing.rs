@@ -20,8 +20,11 @@
 
 use std::collections::BTreeSet;
 use std::io::Write as _;
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use mock_device::record::{CloseKind, Record, SessionRecord};
@@ -47,8 +50,13 @@ impl Lesson {
 
     /// The lesson over `lab` (`--inventory`), with `args`; for `assert_cmd_snapshot!`.
     pub fn command(&self, lab: &TestLab, args: &[&str]) -> Command {
+        self.command_on(lab.inventory(), args)
+    }
+
+    /// The lesson over the devices of any `inventory` file, with `args`.
+    pub fn command_on(&self, inventory: &Path, args: &[&str]) -> Command {
         let mut command = Command::new(self.binary);
-        command.arg("--inventory").arg(lab.inventory()).args(args);
+        command.arg("--inventory").arg(inventory).args(args);
         command
     }
 
@@ -144,6 +152,76 @@ impl Lesson {
     }
 }
 
+impl Lesson {
+    /// What `--retries` owes, the same in every lesson; `args` must contact each device
+    /// once (one part). Over the course lab, each device dropping its first connection,
+    /// `args` with `--retries 3` print `<device>: ok after 1 retry` for every device and no
+    /// error, each device's proxy took two connections and the mock saw one good login per
+    /// device. Over 120 devices (a quiet run), every third dropping its first connection and
+    /// one dropping them all, the one failure says it gave up after 3 retries and the
+    /// summary is `119 ok (40 after retries), 1 failed`.
+    pub fn check_retries(&self, args: &[&str]) {
+        let args: Vec<&str> = args.iter().copied().chain(["--retries", "3"]).collect();
+        let lab = ProxiedLab::start(TestLab::course_config(), |_| 1);
+        let output = self
+            .command_on(lab.inventory(), &args)
+            .output()
+            .expect("the lesson runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{stdout}\n{output:?}");
+        assert!(!stdout.contains("Error:"), "{stdout}");
+        for device in lab.fleet().devices() {
+            let name = device.name.as_str();
+            assert!(
+                stdout.contains(&format!("{name}: ok after 1 retry\n")),
+                "{name} not ok after 1 retry in\n{stdout}"
+            );
+            assert_eq!(lab.connections(name), 2, "{name}");
+        }
+        let record = lab.fleet().record();
+        for device in lab.fleet().devices() {
+            let logins = record
+                .sessions
+                .iter()
+                .filter(|s| s.device == device.name && s.auth.as_ref().is_some_and(|a| a.ok))
+                .count();
+            assert_eq!(logins, 1, "{}", device.name);
+        }
+
+        let config = FleetConfig::generated(120, &Platform::ALL, Duration::ZERO);
+        let names: Vec<String> = config.devices.iter().map(|d| d.name.clone()).collect();
+        let drops = |name: &str| match names.iter().position(|n| n == name) {
+            Some(1) => usize::MAX,
+            Some(i) if i % 3 == 0 => 1,
+            _ => 0,
+        };
+        let lab = ProxiedLab::start(config.clone(), drops);
+        let output = self
+            .command_on(lab.inventory(), &args)
+            .output()
+            .expect("the lesson runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stdout.contains(&format!(
+                "Error: {}: connection closed before the SSH banner (gave up after 3 retries)",
+                names[1]
+            )),
+            "{stdout}"
+        );
+        assert_eq!(lab.connections(&names[1]), 4);
+        let came_back = stdout
+            .lines()
+            .filter(|l| l.ends_with(": ok after 1 retry"))
+            .count();
+        assert_eq!(came_back, 40, "{stdout}");
+        assert!(
+            stderr.contains("119 ok (40 after retries), 1 failed"),
+            "{stderr}"
+        );
+    }
+}
+
 /// The lines of a run that are not about one device, with timings blanked.
 fn skeleton(stdout: &str) -> Vec<String> {
     let timings = regex::Regex::new(TIMINGS).expect("a valid pattern");
@@ -221,6 +299,171 @@ impl TestLab {
     /// [`TestLab::serial_login_time`] of the test course lab.
     pub fn course_serial_login_time() -> Duration {
         TestLab::serial_login_time(&TestLab::course_config())
+    }
+}
+
+/// A TCP proxy in front of one device that drops its first `drop_first` connections (accepts
+/// and closes them at once, writing nothing, as sshd does past `MaxStartups`) and forwards
+/// the others: the start-up drops that `--retries` recovers from. Stops when dropped.
+#[derive(Debug)]
+pub struct DroppingProxy {
+    addr: SocketAddr,
+    connections: Arc<AtomicUsize>,
+    stop: Arc<AtomicBool>,
+    accepting: Option<std::thread::JoinHandle<()>>,
+}
+
+impl DroppingProxy {
+    pub fn start(target: SocketAddr, drop_first: usize) -> DroppingProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("the proxy listens");
+        let addr = listener.local_addr().expect("the proxy has an address");
+        // Non-blocking, so the accept loop can look at `stop` between connections.
+        listener
+            .set_nonblocking(true)
+            .expect("the proxy's listener turns non-blocking");
+        let connections = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let accepting = {
+            let (connections, stop) = (Arc::clone(&connections), Arc::clone(&stop));
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    match listener.accept() {
+                        Ok((client, _)) => {
+                            let seen = connections.fetch_add(1, Ordering::SeqCst);
+                            if seen >= drop_first {
+                                forward(client, target);
+                            }
+                        }
+                        Err(_) => std::thread::sleep(Duration::from_millis(2)),
+                    }
+                }
+            })
+        };
+        DroppingProxy {
+            addr,
+            connections,
+            stop,
+            accepting: Some(accepting),
+        }
+    }
+
+    /// Where clients connect.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Connections accepted so far, the dropped ones included.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for DroppingProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(accepting) = self.accepting.take() {
+            let _ = accepting.join();
+        }
+    }
+}
+
+/// Copies both ways between `client` and a new connection to `target`, each way on a thread
+/// of its own, until either side closes.
+fn forward(client: TcpStream, target: SocketAddr) {
+    let Ok(server) = TcpStream::connect(target) else {
+        return;
+    };
+    let _ = client.set_nonblocking(false);
+    let _ = (client.set_nodelay(true), server.set_nodelay(true));
+    let pipe = |mut from: TcpStream, mut to: TcpStream| {
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut from, &mut to);
+            let _ = to.shutdown(std::net::Shutdown::Write);
+        });
+    };
+    if let (Ok(client_too), Ok(server_too)) = (client.try_clone(), server.try_clone()) {
+        pipe(client, server_too);
+        pipe(server, client_too);
+    }
+}
+
+/// A fleet whose every device sits behind its own [`DroppingProxy`], and the inventory that
+/// points at the proxies (host keys pinned, as the fleet's own inventory does).
+#[derive(Debug)]
+pub struct ProxiedLab {
+    fleet: Fleet,
+    proxies: Vec<(String, DroppingProxy)>,
+    inventory: tempfile::NamedTempFile,
+}
+
+impl ProxiedLab {
+    /// `config`'s fleet, each device dropping its first `drop_first(name)` connections.
+    pub fn start(config: FleetConfig, drop_first: impl Fn(&str) -> usize) -> ProxiedLab {
+        /// One inventory entry, in the keys the inventory reads.
+        #[derive(serde::Serialize)]
+        struct Entry<'a> {
+            name: &'a str,
+            device_type: &'a str,
+            host: &'a str,
+            port: u16,
+            username: &'a str,
+            password: &'a str,
+            host_key: Option<&'a str>,
+        }
+        let fleet = Fleet::start(config).expect("the mock fleet starts");
+        let devices = crate::lab::devices_of(&fleet, crate::inventory::DEFAULT_TIMEOUT);
+        let proxies: Vec<(String, DroppingProxy)> = fleet
+            .devices()
+            .iter()
+            .map(|d| {
+                let proxy = DroppingProxy::start(d.addr, drop_first(&d.name));
+                (d.name.clone(), proxy)
+            })
+            .collect();
+        let entries: Vec<Entry> = devices
+            .iter()
+            .zip(&proxies)
+            .map(|(device, (_, proxy))| Entry {
+                name: &device.name,
+                device_type: device.device_type.netmiko_name(),
+                host: "127.0.0.1",
+                port: proxy.addr().port(),
+                username: &device.username,
+                password: &device.password,
+                host_key: device.host_key.as_deref(),
+            })
+            .collect();
+        let mut inventory = tempfile::Builder::new()
+            .prefix("inventory-")
+            .suffix(".yaml")
+            .tempfile()
+            .expect("a temporary inventory file");
+        let yaml = serde_yaml::to_string(&entries).expect("the inventory serialises");
+        inventory
+            .write_all(yaml.as_bytes())
+            .expect("the inventory is written");
+        ProxiedLab {
+            fleet,
+            proxies,
+            inventory,
+        }
+    }
+
+    /// The inventory file to pass as `--inventory`: the devices at their proxies.
+    pub fn inventory(&self) -> &Path {
+        self.inventory.path()
+    }
+
+    pub fn fleet(&self) -> &Fleet {
+        &self.fleet
+    }
+
+    /// Connections `device`'s proxy has accepted, the dropped ones included.
+    pub fn connections(&self, device: &str) -> usize {
+        self.proxies
+            .iter()
+            .find(|(name, _)| name == device)
+            .map_or(0, |(_, proxy)| proxy.connections())
     }
 }
 

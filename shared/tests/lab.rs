@@ -111,3 +111,77 @@ fn the_inventory_s_timeouts_stand_unless_timeout_is_given() {
         .unwrap();
     assert!(lab.devices.iter().all(|d| d.timeout == 1.5));
 }
+
+#[test]
+fn stage_timeouts_and_retries_beat_timeout_and_the_file() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        file.path(),
+        "- {name: a, device_type: cisco_ios, host: h, username: u, password: p, \
+         conn_timeout: 5, read_timeout: 7}\n",
+    )
+    .unwrap();
+    let path = file.path().to_str().unwrap();
+    let lab = parse(&["--inventory", path]).unwrap().start().unwrap();
+    let a = &lab.devices[0];
+    assert_eq!(
+        (a.conn_timeout, a.read_timeout, a.banner_timeout),
+        (5.0, 7.0, 10.0)
+    );
+    assert_eq!(a.retries, 0);
+
+    let lab = parse(&[
+        "--inventory",
+        path,
+        "--timeout",
+        "3",
+        "--banner-timeout",
+        "1",
+        "--retries",
+        "2",
+    ])
+    .unwrap()
+    .start()
+    .unwrap();
+    let a = &lab.devices[0];
+    assert_eq!(
+        (
+            a.timeout,
+            a.conn_timeout,
+            a.banner_timeout,
+            a.auth_timeout,
+            a.read_timeout
+        ),
+        (3.0, 3.0, 1.0, 3.0, 3.0)
+    );
+    assert_eq!(a.retries, 2);
+
+    let lab = parse(&["--devices", "2", "--auth-timeout", "4"])
+        .unwrap()
+        .start()
+        .unwrap();
+    assert!(
+        lab.devices
+            .iter()
+            .all(|d| d.auth_timeout == 4.0 && d.timeout == 10.0)
+    );
+}
+
+#[test]
+fn the_timeouts_and_retries_have_a_heading_of_their_own() {
+    use clap::CommandFactory;
+    let help = Args::command().render_help().to_string();
+    let heading = help.find("Timeouts and retries:").expect("the heading");
+    for flag in [
+        "--timeout",
+        "--conn-timeout",
+        "--banner-timeout",
+        "--auth-timeout",
+        "--read-timeout",
+        "--retries",
+    ] {
+        let at = help.find(&format!("{flag} <")).expect(flag);
+        assert!(at > heading, "{flag} is not under the heading\n{help}");
+    }
+    assert!(help.find("--inventory").unwrap() < heading, "{help}");
+}
