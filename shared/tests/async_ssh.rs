@@ -39,8 +39,8 @@ fn start(config: FleetConfig, timeout: f64) -> (Fleet, Vec<Device>) {
 
 /// What the ssh2 helper returns for the prompt and `commands` on `device`.
 fn with_ssh2(device: &Device, commands: &[&str]) -> (String, Vec<Result<String, SshError>>) {
-    let mut connection = Connection::connect(device).unwrap();
-    let prompt = connection.find_prompt().unwrap();
+    let mut connection = Connection::connect(device).expect("ssh2 connects");
+    let prompt = connection.find_prompt().expect("ssh2 finds the prompt");
     let outputs = commands
         .iter()
         .map(|c| connection.send_command(c))
@@ -50,8 +50,13 @@ fn with_ssh2(device: &Device, commands: &[&str]) -> (String, Vec<Result<String, 
 
 /// The same with the async helper.
 async fn with_async(device: &Device, commands: &[&str]) -> (String, Vec<Result<String, SshError>>) {
-    let mut connection = AsyncConnection::connect(device).await.unwrap();
-    let prompt = connection.find_prompt().await.unwrap();
+    let mut connection = AsyncConnection::connect(device)
+        .await
+        .expect("the async helper connects");
+    let prompt = connection
+        .find_prompt()
+        .await
+        .expect("the async helper finds the prompt");
     let mut outputs = Vec::new();
     for command in commands {
         outputs.push(connection.send_command(command).await);
@@ -229,6 +234,13 @@ fn two_hundred_sessions_at_once_on_one_thread() {
     let took = started.elapsed();
     let record = fleet.record();
     assert_eq!(record.sessions.len(), SESSIONS);
+    // Every one logged in, ran its commands and left cleanly, as the mock saw it.
+    let failed: Vec<_> = record
+        .sessions
+        .iter()
+        .filter(|s| shared::testing::mock_saw_fail(s))
+        .collect();
+    assert!(failed.is_empty(), "{failed:?}");
     let (peak, _) = record.peak_open();
     assert_eq!(peak, SESSIONS, "the mock saw at most {peak} open at once");
     // One process, one thread, a task per session.
@@ -240,6 +252,15 @@ fn two_hundred_sessions_at_once_on_one_thread() {
         .filter_map(|s| s.client.split_whitespace().find(|w| w.starts_with("task=")))
         .collect();
     assert_eq!(tasks.len(), SESSIONS);
+    // The client's own log (`--timeline` with --inventory) has each of them, not failed.
+    let (logged, _, _) = shared::client_log::sessions();
+    let names: BTreeSet<&str> = devices.iter().map(|d| d.name.as_str()).collect();
+    let ours: Vec<_> = logged
+        .iter()
+        .filter(|s| names.contains(s.device.as_str()))
+        .collect();
+    assert_eq!(ours.len(), SESSIONS);
+    assert!(ours.iter().all(|s| s.auth.as_ref().is_some_and(|a| a.ok)));
     // Serially 200 x (login + prompt, 0.4 s, + 0.5 s held) would take 180 s.
     assert!(took < Duration::from_secs(20), "took {took:?}");
 }
@@ -275,4 +296,42 @@ fn sshd_with_a_wrong_pin_is_refused() {
             found: sshd.fingerprint().to_string(),
         }
     );
+}
+
+#[test]
+fn a_dropped_connection_closes_its_session() {
+    let (fleet, devices) = start(four_platforms(), 5.0);
+    on_one_thread(async {
+        let connection = AsyncConnection::connect(&devices[0]).await.unwrap();
+        drop(connection);
+        // The close runs in a task of its own: give it a moment on this thread.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    });
+    let record = fleet.record();
+    assert_eq!(record.sessions.len(), 1);
+    assert!(
+        record.sessions[0].closed.is_some(),
+        "{:?}",
+        record.sessions[0]
+    );
+    assert!(!shared::testing::mock_saw_fail(&record.sessions[0]));
+}
+
+#[test]
+fn a_session_limit_turns_the_extra_session_away_at_once() {
+    let mut config = four_platforms();
+    config.devices[0].max_sessions = Some(1);
+    let (_fleet, devices) = start(config, 5.0);
+    on_one_thread(async {
+        let first = AsyncConnection::connect(&devices[0]).await.unwrap();
+        let started = Instant::now();
+        let second = AsyncConnection::connect(&devices[0]).await.unwrap_err();
+        assert_eq!(second.device(), "cisco3");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "{second}: after {:?}, not at once",
+            started.elapsed()
+        );
+        first.disconnect().await;
+    });
 }
