@@ -240,8 +240,35 @@ fn first_number(line: &str) -> Option<u32> {
 struct Peeking {
     tcp: TcpStream,
     seen: Arc<Mutex<Seen>>,
-    /// A copy of `seen.banner`, so that past the banner a read takes no lock.
-    past_banner: bool,
+    /// Told when the banner has arrived (`None` after that: past the banner a read takes
+    /// no lock).
+    banner_arrived: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Ready when the connection's [`HangUp`] is dropped: every read and write fails from
+    /// then on, so russh's session task ends and closes the socket.
+    hang_up: tokio::sync::oneshot::Receiver<()>,
+    hung_up: bool,
+}
+
+/// Held as long as the connection is wanted. russh runs each session in a task of its
+/// own, which outlives a handshake or a read we gave up on: against a silent device it
+/// would hold its socket forever. Dropping this ends that task.
+#[derive(Debug)]
+struct HangUp {
+    _keep: tokio::sync::oneshot::Sender<()>,
+}
+
+impl Peeking {
+    /// Whether the client has hung up; if not, `cx` is woken when it does.
+    fn hung_up(&mut self, cx: &mut Context<'_>) -> bool {
+        if !self.hung_up && Pin::new(&mut self.hang_up).poll(cx).is_ready() {
+            self.hung_up = true;
+        }
+        self.hung_up
+    }
+}
+
+fn hung_up_error() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "the client hung up")
 }
 
 #[derive(Debug, Default)]
@@ -283,14 +310,19 @@ impl AsyncRead for Peeking {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<std::io::Result<()>> {
+        if self.hung_up(cx) {
+            return Poll::Ready(Err(hung_up_error()));
+        }
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.tcp).poll_read(cx, buf);
-        if polled.is_ready() && !self.past_banner {
+        if polled.is_ready() && self.banner_arrived.is_some() {
             let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
             seen.add(&buf.filled()[before..]);
-            let past_banner = seen.banner;
+            let arrived = seen.banner;
             drop(seen);
-            self.past_banner = past_banner;
+            if arrived && let Some(tell) = self.banner_arrived.take() {
+                let _ = tell.send(());
+            }
         }
         polled
     }
@@ -302,6 +334,9 @@ impl AsyncWrite for Peeking {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
+        if self.hung_up(cx) {
+            return Poll::Ready(Err(hung_up_error()));
+        }
         Pin::new(&mut self.tcp).poll_write(cx, buf)
     }
 
@@ -409,11 +444,12 @@ async fn resolve(device: &Device, target: &str) -> Result<std::net::SocketAddr, 
     .await
 }
 
-/// TCP connect, banner, handshake and host-key check: a session not yet logged in.
+/// TCP connect, banner, handshake and host-key check: a session not yet logged in, and
+/// what keeps it open.
 async fn handshake(
     device: &Device,
     known_hosts: Option<PathBuf>,
-) -> Result<Handle<HostKeyCheck>, SshError> {
+) -> Result<(Handle<HostKeyCheck>, HangUp), SshError> {
     let target = format!("{}:{}", device.host, device.port);
     let addr = resolve(device, &target).await?;
     let connecting = Step::new(device, Stage::Connect(target.clone()));
@@ -438,10 +474,14 @@ async fn handshake(
     tcp.set_nodelay(true).map_err(|e| connecting.io(e))?;
 
     let seen = Arc::new(Mutex::new(Seen::default()));
+    let (banner_arrived, banner) = tokio::sync::oneshot::channel();
+    let (keep, hang_up) = tokio::sync::oneshot::channel();
     let stream = Peeking {
         tcp,
         seen: Arc::clone(&seen),
-        past_banner: false,
+        banner_arrived: Some(banner_arrived),
+        hang_up,
+        hung_up: false,
     };
     let config = Arc::new(client::Config {
         client_id: russh::SshId::Standard(client_banner().into()),
@@ -451,11 +491,23 @@ async fn handshake(
         device: device.clone(),
         known_hosts,
     };
-    let started = tokio::time::timeout(
-        Duration::from_secs_f64(device.timeout),
-        client::connect_stream(config, stream, check),
-    )
-    .await;
+    let handshake = client::connect_stream(config, stream, check);
+    tokio::pin!(handshake);
+    // Two steps, each with its own time limit: the device's banner, then the key exchange.
+    let limit = Duration::from_secs_f64(device.timeout);
+    let banner_deadline = Instant::now() + limit;
+    let started = tokio::select! {
+        started = &mut handshake => Some(started),
+        // Sent when the banner arrives; dropped (an error, as good) when the stream is.
+        waited = tokio::time::timeout_at(banner_deadline, banner) => match waited {
+            Ok(_) => None,
+            Err(_) => return Err(Step::new(device, Stage::Banner).timed_out()),
+        },
+    };
+    let started = match started {
+        Some(started) => Ok(started),
+        None => tokio::time::timeout(limit, handshake).await,
+    };
     // Which step failed: before the device's banner arrived, or after it.
     let (stage, before_banner) = {
         let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
@@ -468,7 +520,7 @@ async fn handshake(
     };
     let step = Step::new(device, stage.clone());
     match started {
-        Ok(Ok(handle)) => Ok(handle),
+        Ok(Ok(handle)) => Ok((handle, HangUp { _keep: keep })),
         Ok(Err(HandshakeError::HostKey(mismatch))) => Err(mismatch),
         Ok(Err(HandshakeError::Ssh(err))) => match (stage, before_banner.trim()) {
             (Stage::Banner, said) if !said.is_empty() => Err(step.refused(said)),
@@ -539,12 +591,14 @@ async fn log_in(device: &Device, handle: &mut Handle<HostKeyCheck>) -> Result<()
 struct Live {
     handle: Handle<HostKeyCheck>,
     channel: russh::Channel<client::Msg>,
+    /// Dropped last, after a clean close, or at once if that did not work out.
+    _hang_up: HangUp,
 }
 
 impl Live {
     /// Leaves the CLI and closes the session: best effort, and quick, so a device that is
     /// already gone does not hold anyone up.
-    async fn close(self) {
+    async fn close(mut self) {
         let bye = async {
             let _ = self.channel.data_bytes(&b"exit\n"[..]).await;
             let _ = self.channel.eof().await;
@@ -553,6 +607,8 @@ impl Live {
                 .handle
                 .disconnect(Disconnect::ByApplication, "bye", "en")
                 .await;
+            // The channel ends when russh's session task does: the goodbye has been sent.
+            while self.channel.wait().await.is_some() {}
         };
         let _ = tokio::time::timeout(Duration::from_secs(1), bye).await;
     }
@@ -752,7 +808,7 @@ impl AsyncConnection {
 
 /// TCP, SSH, login and a shell with a pty: the session a connection holds.
 async fn open(device: &Device, known_hosts: Option<PathBuf>) -> Result<Live, SshError> {
-    let mut handle = handshake(device, known_hosts).await?;
+    let (mut handle, hang_up) = handshake(device, known_hosts).await?;
     log_in(device, &mut handle).await?;
     let opening = Step::new(device, Stage::Shell);
     let channel = opening
@@ -772,7 +828,11 @@ async fn open(device: &Device, known_hosts: Option<PathBuf>) -> Result<Live, Ssh
             Ok(channel)
         })
         .await?;
-    Ok(Live { handle, channel })
+    Ok(Live {
+        handle,
+        channel,
+        _hang_up: hang_up,
+    })
 }
 
 /// A command's output as the ssh2 helper returns it: `\n` line ends, without the echoed

@@ -335,3 +335,72 @@ fn a_session_limit_turns_the_extra_session_away_at_once() {
         first.disconnect().await;
     });
 }
+
+/// A TCP server that answers one connection with `greeting` and then either closes or
+/// goes silent until the client closes, for what the mock cannot do.
+fn raw_device(greeting: &'static [u8], then_close: bool) -> (Device, tokio::task::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let port = listener.local_addr().expect("its number").port();
+    // A thread of its own, waited for without blocking the runtime's one thread.
+    let server = tokio::task::spawn_blocking(move || {
+        let (mut socket, _) = listener.accept().expect("the client connects");
+        std::io::Write::write_all(&mut socket, greeting).expect("the greeting is sent");
+        if !then_close {
+            let _ = std::io::Read::read_to_end(&mut socket, &mut Vec::new());
+        }
+    });
+    let device = Device {
+        name: "raw1".into(),
+        device_type: Platform::CiscoIos,
+        host: "127.0.0.1".into(),
+        port,
+        username: "pyclass".into(),
+        password: "x".into(),
+        host_key: None,
+        key_file: None,
+        timeout: 1.0,
+    };
+    (device, server)
+}
+
+#[test]
+fn the_banner_and_the_handshake_are_steps_of_their_own() {
+    on_one_thread(async {
+        // Closed at once, nothing written (sshd's MaxStartups drop).
+        let (device, server) = raw_device(b"", true);
+        let err = AsyncConnection::connect(&device).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "raw1: connection closed before the SSH banner"
+        );
+        server.await.unwrap();
+
+        // A line before the banner, then closed: the device's words, at once.
+        let started = Instant::now();
+        let line = "% Connection refused: all 5 VTY lines are in use";
+        let (device, server) = raw_device(
+            b"% Connection refused: all 5 VTY lines are in use\r\n",
+            true,
+        );
+        let err = AsyncConnection::connect(&device).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!("raw1: connection closed before the SSH banner: the device said `{line}`")
+        );
+        assert!(started.elapsed() < Duration::from_millis(900));
+        server.await.unwrap();
+
+        // A banner, then silence: the handshake times out on its own clock, and the
+        // client closes its socket rather than leave russh's task waiting forever.
+        let (device, server) = raw_device(b"SSH-2.0-silent\r\n", false);
+        let err = AsyncConnection::connect(&device).await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "raw1: timed out after 1s during the SSH handshake"
+        );
+        tokio::time::timeout(Duration::from_secs(2), server)
+            .await
+            .expect("the client closed the connection it gave up on")
+            .unwrap();
+    });
+}
