@@ -8,6 +8,7 @@
 //!   username: pyclass
 //!   password: secret        # optional: PYNET_PASSWORD, or asked on the terminal
 //!   host_key: "SHA256:..."  # optional: pin the device's host-key fingerprint
+//!   key_file: ~/.ssh/id_ed25519  # optional: log in with this private key (async helper)
 //!   timeout: 10             # optional: seconds any step may take (10 when absent)
 //!   conn_timeout: 5         # optional, each of these four `timeout` when absent: the TCP
 //!   banner_timeout: 15      #   connect, the wait for the SSH banner, the handshake and
@@ -43,6 +44,10 @@ pub struct Device {
     pub password: String,
     /// The fingerprint (`SHA256:...`, as `ssh-keygen -l` prints it) the device's host key must have.
     pub host_key: Option<String>,
+    /// A private key to log in with (Netmiko's `key_file`), tried before the password.
+    /// Left out of the serialised form when absent, so the messages lessons print stay the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_file: Option<PathBuf>,
     /// Seconds any single step may take, unless one of the four below says otherwise.
     pub timeout: f64,
     /// Seconds the TCP connection may take.
@@ -82,6 +87,7 @@ struct Entry {
     username: String,
     password: Option<String>,
     host_key: Option<String>,
+    key_file: Option<PathBuf>,
     timeout: Option<f64>,
     conn_timeout: Option<f64>,
     banner_timeout: Option<f64>,
@@ -196,6 +202,7 @@ fn parse_inventory(
             username: entry.username,
             password,
             host_key: entry.host_key,
+            key_file: entry.key_file,
             timeout,
             conn_timeout,
             banner_timeout,

@@ -271,6 +271,7 @@ mod tests {
             username: "pyclass".into(),
             password: "x".into(),
             host_key: None,
+            key_file: None,
             timeout: 1.0,
             conn_timeout: 1.0,
             banner_timeout: 1.0,

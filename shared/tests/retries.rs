@@ -60,6 +60,7 @@ fn device_at(addr: SocketAddr, device_type: DeviceType) -> Device {
         username: "pyclass".into(),
         password: "pyclass-lab".into(),
         host_key: None,
+        key_file: None,
         timeout: 0.0,
         conn_timeout: 0.0,
         banner_timeout: 0.0,
