@@ -814,3 +814,114 @@ pub async fn send_command(device: &Device, command: &str) -> Result<String, SshE
     connection.disconnect().await;
     Ok(output)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_contract_s_refusals_are_recognised() {
+        let limits = [
+            ("CLI session limit 32 reached. Exiting.", Some(32)),
+            ("% Connection refused: all 5 VTY lines are in use", Some(5)),
+            (
+                "% Maximum number of SSH sessions (10) reached, connection refused",
+                Some(10),
+            ),
+            (
+                "error: maximum number of SSH sessions (3) reached, connection refused",
+                Some(3),
+            ),
+        ];
+        for (line, limit) in limits {
+            let text = format!("Cisco Nexus Operating System\r\n{line}\r\n");
+            assert_eq!(
+                refusal_in(&text),
+                Some(Refusal::SessionLimit {
+                    limit,
+                    message: line.to_string()
+                }),
+                "{line}"
+            );
+        }
+        let aaa = [
+            "% Authorization failed: no response from the TACACS+ server",
+            "% Authorization denied for user pyclass: TACACS+ server timed out",
+            "error: authorization failed: the TACACS+ server did not respond",
+            "% Authorization failed: AAA server not responding. Exiting.",
+        ];
+        for line in aaa {
+            assert_eq!(
+                refusal_in(&format!("{line}\r\n")),
+                Some(Refusal::AaaRejected {
+                    message: line.to_string()
+                })
+            );
+        }
+        assert_eq!(refusal_in("Welcome to cisco3\r\ncisco3#"), None);
+    }
+
+    #[test]
+    fn the_text_before_the_banner_is_kept_apart() {
+        let mut seen = Seen::default();
+        seen.add(b"% Connection refused: all 5 VTY lines are in use\r\n");
+        assert!(!seen.banner);
+        seen.add(b"SSH-2.0-russh_0.65\r\n\0\0\0");
+        assert!(seen.banner);
+        assert_eq!(
+            seen.before_banner(),
+            "% Connection refused: all 5 VTY lines are in use\r\n"
+        );
+    }
+
+    #[test]
+    fn known_hosts_is_checked_when_nothing_is_pinned() {
+        use mock_device::{DeviceConfig, Fleet, FleetConfig, Platform};
+        let mut config = FleetConfig::course_lab();
+        config.devices = vec![DeviceConfig::new("cisco3", Platform::CiscoIos)];
+        let fleet = Fleet::start(config).expect("the fleet starts");
+        let mut device = crate::lab::devices_of(&fleet, 5.0).remove(0);
+        device.host_key = None;
+        // OpenSSH's own tool lists the device's key: `[127.0.0.1]:port ssh-ed25519 AAAA...`.
+        let scan = std::process::Command::new("ssh-keyscan")
+            .args(["-t", "ed25519", "-p", &device.port.to_string(), "127.0.0.1"])
+            .output()
+            .expect("ssh-keyscan runs");
+        let real = String::from_utf8_lossy(&scan.stdout).into_owned();
+        assert!(real.contains("ssh-ed25519"), "{real}");
+        let other = {
+            let key = russh::keys::PrivateKey::from(
+                russh::keys::ssh_key::private::Ed25519Keypair::from_seed(&[7; 32]),
+            );
+            let public = key
+                .public_key()
+                .to_openssh()
+                .expect("an OpenSSH public key");
+            format!("[127.0.0.1]:{} {public}\n", device.port)
+        };
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let file = dir.path().join("known_hosts");
+        let connect = |text: &str| {
+            std::fs::write(&file, text).expect("known_hosts written");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async {
+                let connection =
+                    AsyncConnection::connect_checking(&device, Some(file.clone())).await?;
+                connection.disconnect().await;
+                Ok::<_, SshError>(())
+            })
+        };
+
+        assert_eq!(connect(""), Ok(()), "not listed: accepted");
+        assert_eq!(connect(&real), Ok(()), "listed with its real key: accepted");
+        let err = connect(&other).unwrap_err();
+        assert!(
+            matches!(&err, SshError::HostKeyMismatch { device, expected, .. }
+                if device == "cisco3" && expected.contains("known_hosts")),
+            "{err:?}"
+        );
+    }
+}
