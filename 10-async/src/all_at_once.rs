@@ -23,7 +23,7 @@ use crate::pool;
 
 pub async fn run(device_list: &[Device], report: &Report) {
     let n = device_list.len();
-    shared::print_header(&format!("every device at once on one thread: {n} tasks, no pool"));
+    shared::print_header("every device at once on one thread: a task per device, no pool");
     let start_time = Instant::now();
     let before = Status::now();
     let mut most = before;
@@ -32,7 +32,8 @@ pub async fn run(device_list: &[Device], report: &Report) {
     // task for a thread.
     let mut completed = JoinSet::new();
     for a_device in device_list.iter().cloned() {
-        completed.spawn(async move { (a_device.name.clone(), async_ssh::ssh_conn(&a_device).await) });
+        completed
+            .spawn(async move { (a_device.name.clone(), async_ssh::ssh_conn(&a_device).await) });
     }
     while let Some(joined) = completed.join_next().await {
         most = Status::most(most, Status::now());

@@ -15,7 +15,9 @@ use futures::stream::{self, StreamExt};
 use shared::{Device, Report, async_ssh, timedelta};
 
 pub async fn run(device_list: &[Device], max_threads: usize, report: &Report) {
-    shared::print_header("with ThreadPoolExecutor(max_threads) as pool: as a stream, buffer_unordered");
+    shared::print_header(
+        "with ThreadPoolExecutor(max_threads) as pool: as a stream, buffer_unordered",
+    );
     let start_time = Instant::now();
 
     // `with ThreadPoolExecutor(max_threads) as pool:` and `pool.submit(ssh_conn, a_device)`
