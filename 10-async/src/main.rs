@@ -8,19 +8,20 @@
 //!
 //! The parts, one file each, named after the scripts they port (pick with `--part`):
 //!
-//! | part (file)                | ports                            | with                                |
-//! |----------------------------|----------------------------------|-------------------------------------|
-//! | `ssh_tasks_simple`         | 06 `ssh_threads_simple`          | `tokio::spawn`, `is_finished()`     |
-//! | `ssh_tasks_wait`           | 06 `ssh_threads_wait`            | `join_all` over the handles         |
-//! | `ssh_tasks_ascompleted`    | 07 `ssh_threads_ascompleted`     | `JoinSet::join_next`                |
-//! | `ssh_tasks_ascompleted_cm` | 07 `ssh_threads_ascompleted_cm`  | a stream, `buffer_unordered`        |
-//! | `ssh_tasks_map`            | 08 `ssh_threads_map`             | a stream, `buffered`                |
-//! | `blocking_call`            | ours: a blocking call, wrong then right | `spawn_blocking`             |
-//! | `all_at_once`              | 04 `threads_show_ver`'s thread per device, as tasks | a task per device |
+//! | part (file)                | ports                                  | with                  |
+//! |----------------------------|----------------------------------------|-----------------------|
+//! | `ssh_tasks_simple`         | 06 `ssh_threads_simple`                | `tokio::spawn`        |
+//! | `ssh_tasks_wait`           | 06 `ssh_threads_wait`                  | `join_all`            |
+//! | `ssh_tasks_ascompleted`    | 07 `ssh_threads_ascompleted`           | `JoinSet::join_next`  |
+//! | `ssh_tasks_ascompleted_cm` | 07 `ssh_threads_ascompleted_cm`        | `buffer_unordered`    |
+//! | `ssh_tasks_map`            | 08 `ssh_threads_map`                   | `buffered`            |
+//! | `blocking_call`            | ours: a blocking call, wrong then right | `spawn_blocking`     |
+//! | `all_at_once`              | 04's thread per device, as tasks       | a task per device     |
 //!
-//! The pool parts keep the course's pool of four with a `Semaphore` (`pool.rs`): a task costs
-//! no thread, but the devices then see what they saw in lessons 6-8. The SSH client is
-//! `shared::async_ssh`, on russh; `blocking_call` also calls lesson 6's blocking one.
+//! The pool parts keep the course's four sessions at a time (`--workers`), with a `Semaphore`
+//! (`pool.rs`) or a stream's limit: a task costs no thread, but the devices then see what
+//! they saw in lessons 6-8. The SSH client is `shared::async_ssh`, on russh;
+//! `blocking_call` also calls lessons 1-9's blocking one.
 //!
 //! ```text
 //! cargo run --bin 10-async
@@ -50,7 +51,7 @@ use shared::Report;
 
 #[derive(Debug, Parser)]
 #[command(
-    about = "Lesson 10: lessons 6-8 again as async tasks on one thread; a blocking call; every device at once",
+    about = "Lesson 10: lessons 6-8 as tasks on one thread; a blocking call; every device at once",
     mut_arg("workers", |a| a.help(
         "How many sessions each pool part runs at once (default: 4, the course's max_threads; \
          ssh_tasks_simple, blocking_call and all_at_once have no pool)"
