@@ -240,6 +240,8 @@ fn first_number(line: &str) -> Option<u32> {
 struct Peeking {
     tcp: TcpStream,
     seen: Arc<Mutex<Seen>>,
+    /// A copy of `seen.banner`, so that past the banner a read takes no lock.
+    past_banner: bool,
 }
 
 #[derive(Debug, Default)]
@@ -283,11 +285,12 @@ impl AsyncRead for Peeking {
     ) -> Poll<std::io::Result<()>> {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.tcp).poll_read(cx, buf);
-        if polled.is_ready() {
+        if polled.is_ready() && !self.past_banner {
             let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-            if !seen.banner {
-                seen.add(&buf.filled()[before..]);
-            }
+            seen.add(&buf.filled()[before..]);
+            let past_banner = seen.banner;
+            drop(seen);
+            self.past_banner = past_banner;
         }
         polled
     }
@@ -438,6 +441,7 @@ async fn handshake(
     let stream = Peeking {
         tcp,
         seen: Arc::clone(&seen),
+        past_banner: false,
     };
     let config = Arc::new(client::Config {
         client_id: russh::SshId::Standard(client_banner().into()),
