@@ -45,8 +45,9 @@ pub struct Device {
     /// The fingerprint (`SHA256:...`, as `ssh-keygen -l` prints it) the device's host key must have.
     pub host_key: Option<String>,
     /// A private key to log in with (Netmiko's `key_file`), tried before the password.
-    /// Left out of the serialised form when absent, so the messages lessons print stay the same.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Always serialised, even when absent: worker processes get their device in bincode,
+    /// which has no field names and cannot skip one.
+    #[serde(default)]
     pub key_file: Option<PathBuf>,
     /// Seconds any single step may take, unless one of the four below says otherwise.
     pub timeout: f64,
