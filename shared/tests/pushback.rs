@@ -6,14 +6,16 @@
 //! The tests take turns ([`one_at_a_time`]): several of them measure time on a machine
 //! whose two cores other builds share, and the scale run would crowd the others.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::TcpStream;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use mock_device::record::{AAA_TIMEOUT, MAX_STARTUPS, SessionRecord, TOO_MANY_SESSIONS};
+use mock_device::record::{AAA_TIMEOUT, SessionRecord, TOO_MANY_SESSIONS};
 use mock_device::{AaaConfig, DeviceConfig, Fleet, FleetConfig, MaxStartups, Platform};
+use rayon::prelude::*;
 use shared::lab::devices_of;
+use shared::testing::{CrowdedLab, Trouble};
 use shared::{Connection, Device, SshError, Stage};
 
 /// Every stage's time limit in these tests, unless a test says otherwise: a refusal named
@@ -434,4 +436,96 @@ fn the_backoff_grows_and_is_jittered_as_the_mock_sees_it() {
         means.push(mean);
     }
     assert!(means.windows(2).all(|w| w[0] < w[1]), "{means:?}");
+}
+
+/// Every device of `lab` through `ssh_conn` in a pool of [`CrowdedLab::WORKERS`] threads,
+/// with the lab's time limits and `retries`: each device's result, in inventory order.
+fn crowded_run(lab: &CrowdedLab, retries: u32) -> Vec<(Device, Result<String, SshError>)> {
+    let mut devices = shared::load_inventory(lab.inventory()).unwrap();
+    for device in &mut devices {
+        device.set_timeouts(CrowdedLab::TIMEOUT);
+        device.banner_timeout = CrowdedLab::BANNER_TIMEOUT;
+        device.retries = retries;
+    }
+    let pool = shared::thread_pool(CrowdedLab::WORKERS);
+    // One device per job, as a lesson's `submit` does: a worker that comes free takes the
+    // next device.
+    let results: Vec<Result<String, SshError>> = pool.install(|| {
+        devices
+            .par_iter()
+            .with_max_len(1)
+            .map(shared::ssh_conn)
+            .collect()
+    });
+    devices.into_iter().zip(results).collect()
+}
+
+/// Issue 13's scale run, in this process: a thousand devices behind an AAA server of
+/// capacity 20, a pool of 100. Without retries many logins fail for want of an AAA answer;
+/// with five, every healthy device comes back (some after retries) and only the truly
+/// faulty ones fail, each as it should: the refusing one and the one that rejects logins
+/// at once, the hanging one after its retries.
+#[test]
+fn a_thousand_devices_behind_a_busy_aaa_server_all_come_back_with_retries() {
+    let _turn = one_at_a_time();
+    let started = Instant::now();
+    let lab = CrowdedLab::start();
+    let refused_by_aaa = crowded_run(&lab, 0)
+        .iter()
+        .filter(|(_, result)| matches!(result, Err(SshError::AaaRejected { .. })))
+        .count();
+    let without_retries = started.elapsed();
+    assert!(
+        refused_by_aaa >= CrowdedLab::DEVICES / 20,
+        "only {refused_by_aaa} AAA failures without retries"
+    );
+    assert_eq!(
+        refused_by_aaa,
+        CrowdedLab::aaa_timeouts(&lab.fleet().record())
+    );
+
+    let lab = CrowdedLab::start();
+    let results = crowded_run(&lab, CrowdedLab::RETRIES);
+    let failed: BTreeSet<String> = results
+        .iter()
+        .filter(|(_, result)| result.is_err())
+        .map(|(device, _)| device.name.clone())
+        .collect();
+    let unexpected: Vec<String> = results
+        .iter()
+        .filter_map(|(device, result)| result.as_ref().err().map(|e| (device, e)))
+        .filter(|(device, _)| !lab.faulty().iter().any(|(name, _)| *name == device.name))
+        .map(|(_, err)| err.to_string())
+        .collect();
+    assert!(unexpected.is_empty(), "{unexpected:#?}");
+    lab.check_run_with_retries(&failed);
+    for (device, result) in &results {
+        let Err(err) = result else { continue };
+        let trouble = lab
+            .faulty()
+            .iter()
+            .find(|(name, _)| *name == device.name)
+            .map(|(_, trouble)| *trouble);
+        match trouble {
+            Some(Trouble::Refuse) => assert!(matches!(err, SshError::Refused { .. }), "{err}"),
+            Some(Trouble::AuthFail) => assert!(matches!(err, SshError::AuthFailed { .. }), "{err}"),
+            _ => assert!(
+                matches!(err, SshError::GaveUp { retries: CrowdedLab::RETRIES, last }
+                    if matches!(**last, SshError::TimedOut { stage: Stage::Banner, .. })),
+                "{err}"
+            ),
+        }
+    }
+    let after_retries = results
+        .iter()
+        .filter(|(device, result)| result.is_ok() && shared::retry::take(&device.name) > 0)
+        .count();
+    assert!(after_retries > 0);
+    println!(
+        "{refused_by_aaa} AAA failures without retries ({without_retries:?}); with retries \
+         {} ok ({after_retries} after retries), {} failed; {:?} in all",
+        results.len() - failed.len(),
+        failed.len(),
+        started.elapsed()
+    );
 }
