@@ -54,7 +54,7 @@ fn fleet_of(devices: Vec<DeviceConfig>, edit: impl FnOnce(&mut FleetConfig)) -> 
         ..FleetConfig::default()
     };
     edit(&mut config);
-    Fleet::start(config).unwrap()
+    Fleet::start(config).expect("the mock fleet starts")
 }
 
 /// The sessions the mock saw for `device`, in accept order.
@@ -137,7 +137,7 @@ fn platform_of(device: &Device) -> Platform {
     Platform::ALL
         .into_iter()
         .find(|p| p.netmiko_name() == device.device_type.netmiko_name())
-        .unwrap()
+        .expect("the mock has every platform the client knows")
 }
 
 /// A login that waited the AAA server's timeout in its queue hears the platform's line and
@@ -227,7 +227,11 @@ fn a_wrong_password_behind_the_aaa_server_is_tried_once() {
             err.to_string(),
             format!("{name}: authentication failed for user pyclass")
         );
-        assert!(started.elapsed() >= DELAY, "{name}: {:?}", started.elapsed());
+        assert!(
+            started.elapsed() >= DELAY,
+            "{name}: {:?}",
+            started.elapsed()
+        );
         let sessions = sessions_of(&fleet, name);
         let [session] = &sessions[..] else {
             panic!("{name}: one session, the mock saw {sessions:#?}");
@@ -246,7 +250,9 @@ fn a_wrong_password_behind_the_aaa_server_is_tried_once() {
 /// banner), and holds one of the device's sessions.
 fn hold(device: &Device, n: usize) -> Vec<TcpStream> {
     (0..n)
-        .map(|_| TcpStream::connect((device.host.as_str(), device.port)).unwrap())
+        .map(|_| {
+            TcpStream::connect((device.host.as_str(), device.port)).expect("the device accepts")
+        })
         .collect()
 }
 
@@ -367,7 +373,11 @@ fn the_backoff_grows_and_is_jittered_as_the_mock_sees_it() {
     const SLACK: Duration = Duration::from_millis(300);
     let mut config = FleetConfig::generated(
         DEVICES,
-        &[Platform::CiscoIos, Platform::AristaEos, Platform::JuniperJunos],
+        &[
+            Platform::CiscoIos,
+            Platform::AristaEos,
+            Platform::JuniperJunos,
+        ],
         Duration::ZERO,
     );
     for device in &mut config.devices {
@@ -401,7 +411,9 @@ fn the_backoff_grows_and_is_jittered_as_the_mock_sees_it() {
     // The last refusals may reach the record just after the client has read them.
     let tries = DEVICES * (RETRIES as usize + 1);
     wait_for_record(&fleet, |sessions| {
-        let refused = sessions.iter().filter(|s| s.refusal() == Some(TOO_MANY_SESSIONS));
+        let refused = sessions
+            .iter()
+            .filter(|s| s.refusal() == Some(TOO_MANY_SESSIONS));
         refused.count() == tries
     });
 
@@ -425,9 +437,15 @@ fn the_backoff_grows_and_is_jittered_as_the_mock_sees_it() {
         let step = steps[*k];
         let mean = gaps.iter().sum::<Duration>() / gaps.len() as u32;
         let (min, max) = (gaps.iter().min().unwrap(), gaps.iter().max().unwrap());
-        assert!(*max <= step + SLACK, "gap {k}: {max:?} past its step {step:?}");
+        assert!(
+            *max <= step + SLACK,
+            "gap {k}: {max:?} past its step {step:?}"
+        );
         // Full jitter spreads them over the whole step: uniform draws of 48 span most of it.
-        assert!(*max - *min > step / 2, "gap {k}: all within {min:?}..{max:?}");
+        assert!(
+            *max - *min > step / 2,
+            "gap {k}: all within {min:?}..{max:?}"
+        );
         // ... and the mean sits near half the step (plus what a try costs).
         assert!(
             mean > step.mul_f64(0.3) && mean < step.mul_f64(0.7) + SLACK,
@@ -441,7 +459,7 @@ fn the_backoff_grows_and_is_jittered_as_the_mock_sees_it() {
 /// Every device of `lab` through `ssh_conn` in a pool of [`CrowdedLab::WORKERS`] threads,
 /// with the lab's time limits and `retries`: each device's result, in inventory order.
 fn crowded_run(lab: &CrowdedLab, retries: u32) -> Vec<(Device, Result<String, SshError>)> {
-    let mut devices = shared::load_inventory(lab.inventory()).unwrap();
+    let mut devices = shared::load_inventory(lab.inventory()).expect("the inventory reads");
     for device in &mut devices {
         device.set_timeouts(CrowdedLab::TIMEOUT);
         device.banner_timeout = CrowdedLab::BANNER_TIMEOUT;
