@@ -312,51 +312,60 @@ fn a_start_up_drop_is_closed_at_the_banner_and_retries_recover_it() {
 #[test]
 fn a_slow_banner_times_out_at_the_banner_and_retries_recover_it() {
     let _turn = one_at_a_time();
-    const BANNER_TIMEOUT: f64 = 0.6;
     let fleet = fleet_of(one_of_each("banner"), |config| {
         config.banner_delay_per_pending = Duration::from_millis(400);
     });
-    for mut device in devices_of(&fleet, TIMEOUT) {
-        let name = device.name.clone();
-        device.banner_timeout = BANNER_TIMEOUT;
-        let held = hold(&device, 3);
-        wait_for_sessions(&fleet, &name, 3);
-        let started = Instant::now();
-        let err = Connection::connect(&device).unwrap_err();
-        let took = started.elapsed();
-        assert_eq!(
-            err,
-            SshError::TimedOut {
-                device: name.clone(),
-                seconds: BANNER_TIMEOUT,
-                stage: Stage::Banner,
-                during: "waiting for the SSH banner".into(),
-            }
-        );
-        assert!(err.is_transient());
-        assert!(
-            took >= Duration::from_secs_f64(BANNER_TIMEOUT) && took < AT_ONCE,
-            "{name}: {took:?}"
-        );
-        drop(held);
-        // Until the mock has seen the held connections go, and its late banner is sent.
-        std::thread::sleep(Duration::from_millis(1500));
+    // Each device on a thread of its own: a device counts only its own pending exchanges.
+    std::thread::scope(|scope| {
+        for device in devices_of(&fleet, TIMEOUT) {
+            let fleet = &fleet;
+            scope.spawn(move || slow_banner_then_retries(fleet, device));
+        }
+    });
+}
 
-        let held = hold(&device, 3);
-        wait_for_sessions(&fleet, &name, 7);
-        device.retries = 5;
-        let connection = std::thread::scope(|scope| {
-            scope.spawn(move || {
-                // Gone while the first try waits for its banner.
-                std::thread::sleep(Duration::from_millis(100));
-                drop(held);
-            });
-            Connection::connect(&device)
+/// One device of the slow-banner test: a timeout without retries, a recovery with.
+fn slow_banner_then_retries(fleet: &Fleet, mut device: Device) {
+    const BANNER_TIMEOUT: f64 = 0.6;
+    let name = device.name.clone();
+    device.banner_timeout = BANNER_TIMEOUT;
+    let held = hold(&device, 3);
+    wait_for_sessions(fleet, &name, 3);
+    let started = Instant::now();
+    let err = Connection::connect(&device).expect_err("the banner comes too late");
+    let took = started.elapsed();
+    assert_eq!(
+        err,
+        SshError::TimedOut {
+            device: name.clone(),
+            seconds: BANNER_TIMEOUT,
+            stage: Stage::Banner,
+            during: "waiting for the SSH banner".into(),
+        }
+    );
+    assert!(err.is_transient());
+    assert!(
+        took >= Duration::from_secs_f64(BANNER_TIMEOUT) && took < AT_ONCE,
+        "{name}: {took:?}"
+    );
+    drop(held);
+    // Until the mock has seen the held connections go, and its late banner is sent.
+    std::thread::sleep(Duration::from_millis(1500));
+
+    let held = hold(&device, 3);
+    wait_for_sessions(fleet, &name, 7);
+    device.retries = 5;
+    let connection = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            // Gone while the first try waits for its banner.
+            std::thread::sleep(Duration::from_millis(100));
+            drop(held);
         });
-        assert!(connection.is_ok(), "{name}: {:?}", connection.err());
-        drop(connection);
-        assert!(shared::retry::take(&name) >= 1, "{name}");
-    }
+        Connection::connect(&device)
+    });
+    assert!(connection.is_ok(), "{name}: {:?}", connection.err());
+    drop(connection);
+    assert!(shared::retry::take(&name) >= 1, "{name}");
 }
 
 /// The waits between tries, as the mock saw them: over many devices turned away every
