@@ -22,9 +22,10 @@ use shared::{Connection, Device, SshError, Stage};
 /// "at once" must come well before it.
 const TIMEOUT: f64 = 10.0;
 
-/// A refusal counts as named at once when it comes this far under [`TIMEOUT`].
+/// A refusal counts as named at once when it comes within this, well under [`TIMEOUT`].
 const AT_ONCE: Duration = Duration::from_secs(4);
 
+/// This test's turn: held for the whole test.
 fn one_at_a_time() -> MutexGuard<'static, ()> {
     static TURN: Mutex<()> = Mutex::new(());
     TURN.lock().unwrap_or_else(|e| e.into_inner())
