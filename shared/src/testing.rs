@@ -961,6 +961,221 @@ pub fn settings() -> insta::Settings {
     settings
 }
 
+// ---------------------------------------------------------------------------------------
+// The network pushes back at scale (issue 13)
+// ---------------------------------------------------------------------------------------
+
+/// Issue 13's scale run: [`CrowdedLab::DEVICES`] devices behind one AAA server of capacity
+/// 20, and three truly faulty devices (one refuses, one rejects every login, one hangs).
+/// Run with [`CrowdedLab::WORKERS`] workers, the AAA server's queue grows past its timeout
+/// and logins fail that a retry recovers; the faulty devices fail however often they are
+/// tried. A fresh lab per run: the record is what each run is graded on.
+#[derive(Debug)]
+pub struct CrowdedLab {
+    lab: TestLab,
+    faulty: Vec<(String, Trouble)>,
+}
+
+impl CrowdedLab {
+    pub const DEVICES: usize = 1000;
+    /// Five times the AAA server's capacity.
+    pub const WORKERS: usize = 100;
+    pub const RETRIES: u32 = 5;
+    /// Every stage's time limit, but the banner's (`--timeout`): room for a login that
+    /// waited its while in the AAA queue.
+    pub const TIMEOUT: f64 = 2.0;
+    /// The banner's (`--banner-timeout`): what each try of the hanging device costs.
+    pub const BANNER_TIMEOUT: f64 = 1.0;
+
+    /// The AAA server: 20 logins at once, 100 ms each (200 a second), and a login waits at
+    /// most 375 ms in its queue, so 75 waiting logins fit beside the 20 being served. A pool
+    /// of 100 keeps nearly all its workers at the AAA server (what else a session does is
+    /// quick), a few too many: without retries about one login in five fails, in waves. A
+    /// try that fails backs off, which thins the queue by the few it had too many, and with
+    /// retries every login gets through, most after one retry (measured on two busy cores:
+    /// 138 and 174 AAA failures without retries; with retries, 133 and 155 devices ok after
+    /// retries, none failed). Nearer 300 ms, some devices fail all six tries: the first
+    /// retries' waits (up to 0.2 and 0.4 s) are too short against a queue that stays full.
+    pub const AAA: mock_device::AaaConfig = mock_device::AaaConfig {
+        capacity: 20,
+        delay: Duration::from_millis(100),
+        timeout: Duration::from_millis(375),
+    };
+
+    pub fn start() -> CrowdedLab {
+        let mut config = FleetConfig::generated(Self::DEVICES, &Platform::ALL, Duration::ZERO);
+        config.aaa = Some(Self::AAA);
+        let troubles = [
+            (Trouble::Refuse, Fault::Refuse),
+            (Trouble::AuthFail, Fault::AuthFail),
+            (Trouble::Hang, Fault::Hang),
+        ];
+        let mut faulty = Vec::new();
+        for (k, (trouble, fault)) in troubles.into_iter().enumerate() {
+            let device = &mut config.devices[(k + 1) * Self::DEVICES / 4];
+            device.fault = Some(fault);
+            faulty.push((device.name.clone(), trouble));
+        }
+        CrowdedLab {
+            lab: TestLab::start(config),
+            faulty,
+        }
+    }
+
+    /// The flags of a run over this lab: `--workers`, `--timeout`, `--banner-timeout`, and
+    /// `--retries` when `retries`.
+    pub fn args(retries: bool) -> Vec<String> {
+        let mut args = vec![
+            format!("--workers={}", Self::WORKERS),
+            format!("--timeout={}", Self::TIMEOUT),
+            format!("--banner-timeout={}", Self::BANNER_TIMEOUT),
+        ];
+        if retries {
+            args.push(format!("--retries={}", Self::RETRIES));
+        }
+        args
+    }
+
+    /// The inventory file to pass as `--inventory`.
+    pub fn inventory(&self) -> &Path {
+        self.lab.inventory()
+    }
+
+    pub fn fleet(&self) -> &Fleet {
+        self.lab.fleet()
+    }
+
+    /// The truly faulty devices and how.
+    pub fn faulty(&self) -> &[(String, Trouble)] {
+        &self.faulty
+    }
+
+    /// After a run with retries whose failed devices are `failed`, against the record:
+    /// exactly the faulty devices failed; the refusing one has no session, the one that
+    /// rejects logins one (it is never tried again); every healthy device logged in once
+    /// and closed cleanly, whatever its tries before; the AAA server never worked on more
+    /// than its capacity, and it did turn logins away (the retries had work to do).
+    pub fn check_run_with_retries(&self, failed: &BTreeSet<String>) {
+        let expected: BTreeSet<String> = self.faulty.iter().map(|(n, _)| n.clone()).collect();
+        assert_eq!(*failed, expected, "the failed devices are the faulty ones");
+        let record = self.record_once_closed();
+        assert_eq!(record.dropped_records, 0);
+        let per_device = record.sessions_per_device();
+        for (name, trouble) in &self.faulty {
+            let sessions = per_device.get(name).copied().unwrap_or(0);
+            match trouble {
+                Trouble::Refuse => assert_eq!(sessions, 0, "{name}"),
+                Trouble::AuthFail => assert_eq!(sessions, 1, "{name} was tried again"),
+                _ => assert_eq!(sessions, 1 + Self::RETRIES as usize, "{name}"),
+            }
+        }
+        for device in self.fleet().devices() {
+            if expected.contains(&device.name) {
+                continue;
+            }
+            let good: Vec<&SessionRecord> = record
+                .sessions
+                .iter()
+                .filter(|s| s.device == device.name && s.auth.as_ref().is_some_and(|a| a.ok))
+                .collect();
+            let [session] = good[..] else {
+                panic!("{}: one good login, the mock saw {good:?}", device.name);
+            };
+            assert_eq!(
+                session.closed.as_ref().map(|c| c.how),
+                Some(CloseKind::Clean),
+                "{session:?}"
+            );
+        }
+        assert!(record.peak_aaa_busy() <= Self::AAA.capacity);
+        let aaa_timeouts: usize = Self::aaa_timeouts(&record);
+        assert!(aaa_timeouts > 0, "no login waited out the AAA queue");
+    }
+
+    /// How many logins of `record` waited out the AAA server's queue.
+    pub fn aaa_timeouts(record: &Record) -> usize {
+        record
+            .refused_per_device(mock_device::record::AAA_TIMEOUT)
+            .values()
+            .sum()
+    }
+
+    /// The record once every session has closed (the hanging device's last one closes
+    /// when its client gives up), or after 5 s.
+    fn record_once_closed(&self) -> Record {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        loop {
+            let record = self.fleet().record();
+            if record.sessions.iter().all(|s| s.closed.is_some())
+                || std::time::Instant::now() > deadline
+            {
+                return record;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Lesson {
+    /// Issue 13's scale run, through a lesson whose `args` contact each device once (one
+    /// part) in a pool sized by `--workers`, over a [`CrowdedLab`] each time:
+    /// - without retries, many logins fail for want of an AAA answer (`Error: ...: login
+    ///   refused by the AAA server: ...`), as many as the mock turned away;
+    /// - with `--retries 5`, the `Error:` lines name exactly the faulty devices, the summary
+    ///   is `997 ok (M after retries), 3 failed` with M > 0, and the record agrees
+    ///   ([`CrowdedLab::check_run_with_retries`]).
+    pub fn check_crowded_run(&self, args: &[&str]) {
+        let run = |lab: &CrowdedLab, retries: bool| {
+            let flags = CrowdedLab::args(retries);
+            let all: Vec<&str> = args
+                .iter()
+                .copied()
+                .chain(flags.iter().map(String::as_str))
+                .collect();
+            let output = self
+                .command_on(lab.inventory(), &all)
+                .output()
+                .expect("the lesson runs");
+            let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+            let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+            assert_eq!(output.status.code(), Some(1), "{stdout}\n{stderr}");
+            (stdout, stderr)
+        };
+        let named = |stdout: &str| -> BTreeSet<String> {
+            stdout
+                .lines()
+                .filter_map(|line| line.strip_prefix("Error: "))
+                .filter_map(|error| error.split(':').next())
+                .map(String::from)
+                .collect()
+        };
+
+        let lab = CrowdedLab::start();
+        let (stdout, _) = run(&lab, false);
+        let refused_by_aaa = stdout
+            .lines()
+            .filter(|line| line.contains(": login refused by the AAA server: "))
+            .count();
+        let record = lab.record_once_closed();
+        assert!(
+            refused_by_aaa >= CrowdedLab::DEVICES / 20,
+            "only {refused_by_aaa} AAA failures without retries\n{stdout}"
+        );
+        assert_eq!(refused_by_aaa, CrowdedLab::aaa_timeouts(&record));
+
+        let lab = CrowdedLab::start();
+        let (stdout, stderr) = run(&lab, true);
+        lab.check_run_with_retries(&named(&stdout));
+        let faulty = lab.faulty().len();
+        let summary = stderr.lines().last().unwrap_or_default();
+        let after = summary
+            .strip_prefix(&format!("{} ok (", CrowdedLab::DEVICES - faulty))
+            .and_then(|rest| rest.strip_suffix(&format!(" after retries), {faulty} failed")))
+            .and_then(|after| after.parse::<usize>().ok());
+        assert!(after.is_some_and(|m| m > 0), "{stderr}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
