@@ -1,88 +1,119 @@
 //! What the table shows, in words chosen from its numbers: each sentence that depends on
 //! the run is picked by what the run measured, so the text stays true for the table above
-//! it, however this machine behaved.
+//! it however fast this machine was.
 
-use super::Row;
+use super::AAA;
+use super::table::Row;
 
-/// Above this many times the capacity row's ok devices a second, a larger pool counts as
-/// still getting more done (below, as measuring noise).
-const STILL_FASTER: f64 = 1.25;
+/// A pool within this factor of the best throughput counts as having reached it: closer
+/// than that is measuring noise on a busy machine.
+const NOISE: f64 = 1.25;
 
-pub(super) fn print(rows: &[Row], capacity: usize) {
-    let sweep: Vec<&Row> = rows.iter().filter(|r| r.retries == 0).collect();
-    let (Some(first), Some(at_capacity), Some(largest)) = (
+/// `sweep`: a row per pool size, smallest first; `retried`: the largest pool with retries.
+pub(super) fn print(sweep: &[Row], retried: &Row) {
+    let by_throughput = |a: &&Row, b: &&Row| a.ok_per_second().total_cmp(&b.ok_per_second());
+    let (Some(first), Some(largest), Some(best)) = (
         sweep.first(),
-        sweep.iter().find(|r| r.max_threads == capacity),
         sweep.last(),
+        sweep.iter().max_by(by_throughput),
     ) else {
         return;
     };
+    // The smallest pool that got about as much done as any: where the wall time stopped
+    // falling.
+    let Some(knee) = sweep
+        .iter()
+        .find(|r| r.ok_per_second() * NOISE >= best.ok_per_second())
+    else {
+        return;
+    };
+    let capacity = AAA.capacity;
     println!();
     println!(
-        "From {} to {capacity} threads the wall time fell from {:.2} s to {:.2} s ({:.1} times \
-         faster): up to the AAA server's {capacity} logins at once, every thread more is one \
-         login more at a time.",
+        "From {} to {} threads the wall time fell from {:.2} s to {:.2} s ({:.1} times \
+         faster), and the AAA server went from {:.0} % busy to {:.0} %.",
         first.max_threads,
+        knee.max_threads,
         secs(first),
-        secs(at_capacity),
-        secs(first) / secs(at_capacity)
+        secs(knee),
+        secs(first) / secs(knee),
+        first.aaa_busy * 100.0,
+        knee.aaa_busy * 100.0
     );
-    let beyond: Vec<&&Row> = sweep.iter().filter(|r| r.max_threads > capacity).collect();
-    let best = beyond.iter().map(|r| ok_per_second(r)).fold(0.0, f64::max);
-    if best < STILL_FASTER * ok_per_second(at_capacity) {
+    if let Some(at_capacity) = sweep.iter().find(|r| r.max_threads == capacity) {
         println!(
-            "Past {capacity}, more threads got no more devices done: at most {best:.0} ok \
-             devices a second, against {:.0} at {capacity}; the extra logins only queue at \
-             the AAA server.",
-            ok_per_second(at_capacity)
+            "At {capacity} threads, its capacity, it was busy only {:.0} % of the time: each \
+             job also spends time away from it (the SSH handshake, the prompt).",
+            at_capacity.aaa_busy * 100.0
         );
+    }
+    let beyond: Vec<&Row> = sweep
+        .iter()
+        .filter(|r| r.max_threads > knee.max_threads)
+        .collect();
+    if beyond.is_empty() {
+        println!("On this run the wall time fell all the way to the largest pool.");
     } else {
+        let most = beyond.iter().map(|r| r.ok_per_second()).fold(0.0, f64::max);
+        let wait = beyond.iter().map(|r| r.aaa_wait).max().unwrap_or_default();
         println!(
-            "Past {capacity}, more threads still got more done on this run: up to {best:.0} ok \
-             devices a second, against {:.0} at {capacity}.",
-            ok_per_second(at_capacity)
+            "Past {} threads, more threads got no more devices done: at most {most:.0} ok \
+             devices a second, against {:.0} at {}; their logins only queued at the AAA \
+             server (for up to {} ms).",
+            knee.max_threads,
+            knee.ok_per_second(),
+            knee.max_threads,
+            wait.as_millis()
         );
     }
     match sweep.iter().find(|r| r.failed > 0) {
-        Some(first_failing) => println!(
-            "Failures began at {} threads ({} of them; {} at {}): a login that waits over \
-             {:.0} ms in the AAA queue is turned away, and a wall time that falls with \
-             failures is no gain. One of them:\n  {}",
-            first_failing.max_threads,
-            first_failing.failed,
+        Some(failing) => println!(
+            "Failures began at {} threads ({} devices, {} turned away by the AAA server after \
+             {} ms in its queue; {} failed at {}). A wall time that falls with failures is no \
+             gain: count the ok devices a second. One of the failures:\n  {}",
+            failing.max_threads,
+            failing.failed,
+            failing.aaa_rejected,
+            AAA.timeout.as_millis(),
             largest.failed,
             largest.max_threads,
-            super::AAA.timeout.as_secs_f64() * 1000.0,
-            first_failing.first_error.as_deref().unwrap_or_default()
+            failing.first_error.as_deref().unwrap_or_default()
         ),
         None => println!("No pool size failed a device on this run."),
     }
-    if let Some(retried) = rows.iter().find(|r| r.retries > 0) {
+    let clean = sweep
+        .iter()
+        .filter(|r| r.failed == 0)
+        .min_by(|a, b| a.wall.cmp(&b.wall));
+    if let Some(clean) = clean {
         let outcome = if retried.failed == 0 {
             format!("every device ok ({} after retries)", retried.after_retries)
         } else {
-            format!("still {} failed", retried.failed)
+            format!("{} devices still failed", retried.failed)
         };
         println!(
-            "With {} retries, {} threads ended with {outcome}, in {:.2} s: against {:.2} s \
-             without retries and {:.2} s for {capacity} threads with none.",
+            "With {} retries, {} threads ended with {outcome}, in {:.2} s: {} the {:.2} s of \
+             {} threads, which failed none without retries.",
             retried.retries,
             retried.max_threads,
             secs(retried),
-            secs(largest),
-            secs(at_capacity)
+            if secs(retried) > secs(clean) {
+                "slower than"
+            } else {
+                "no slower than"
+            },
+            secs(clean),
+            clean.max_threads
         );
     }
     println!(
-        "So pick max_threads about the capacity of the narrowest resource all the sessions \
-         share (here the AAA server's {capacity}), not the number of devices."
+        "So pick max_threads from the capacity of the narrowest resource that all sessions \
+         share (here the AAA server's {capacity} logins at once), not from the number of \
+         devices ({}): about that many threads, a few more if each job spends time elsewhere.",
+        first.ok + first.failed
     );
 }
 
 fn secs(row: &Row) -> f64 {
     row.wall.as_secs_f64()
-}
-
-fn ok_per_second(row: &Row) -> f64 {
-    row.ok_per_second()
 }
