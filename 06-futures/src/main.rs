@@ -17,7 +17,7 @@
 //!    `submit()` and wait over 200 devices of its own lab, behind one AAA server that takes
 //!    8 logins at once, for pools of 1 to 64 threads, then 64 again with retries. A table of
 //!    wall time, failures and the sessions the lab saw open, and what it shows. It takes
-//!    about 15 s.
+//!    under 15 s.
 //!
 //! Rust's standard library has threads but no thread pool, so the pool is
 //! [rayon](https://docs.rs/rayon)'s, and `future.rs` builds `submit()`, `done()` and
@@ -40,9 +40,10 @@
 //! `--timeline` draws one row per pool thread: four rows, and the nine jobs queueing along
 //! them (the course parts' sessions only: the last part's lab is its own).
 //!
-//! In `choosing_max_threads`, the wall time falls as the pool grows to the AAA server's 8
-//! and then stops falling, while failures rise; with retries every device gets through, in
-//! more time. Pick a pool about the size of the narrowest shared resource.
+//! In `choosing_max_threads`, the wall time falls as the pool grows to about the AAA
+//! server's 8 (a little past it: each job spends some time elsewhere), then stops falling
+//! while failures rise; with retries every device gets through, in more time. Pick a pool
+//! about the size of the narrowest shared resource, not of the number of devices.
 
 mod choosing_max_threads;
 mod future;
@@ -78,8 +79,8 @@ enum Part {
     /// submit() every device, wait() for all, then each result()
     #[value(alias = "wait")]
     SshThreadsWait,
-    /// pools of 1 to 64 threads over 200 devices behind one AAA server (its own lab; not
-    /// --workers)
+    /// pools of 1 to 64 threads over 200 devices of its own behind one AAA server, then 64
+    /// with --retries (5 if not given); --workers does not apply
     ChoosingMaxThreads,
 }
 
@@ -94,6 +95,8 @@ fn main() -> ExitCode {
     args.parts.for_each(|part| match part {
         Part::SshThreadsSimple => ssh_threads_simple::run(&lab.devices, max_threads, &report),
         Part::SshThreadsWait => ssh_threads_wait::run(&lab.devices, max_threads, &report),
+        // Its own lab and its own counts: its failures are the experiment's, not the
+        // report's (the part says why).
         Part::ChoosingMaxThreads => choosing_max_threads::run(args.lab.retries.unwrap_or(5)),
     });
 

@@ -55,22 +55,26 @@ pub(super) fn print(sweep: &[Row], retried: &Row) {
         println!("On this run the wall time fell all the way to the largest pool.");
     } else {
         let most = beyond.iter().map(|r| r.ok_per_second()).fold(0.0, f64::max);
+        let gain = most / knee.ok_per_second() - 1.0;
         let wait = beyond.iter().map(|r| r.aaa_wait).max().unwrap_or_default();
+        let done = if gain > 0.0 {
+            format!("at most {:.0} % more", gain * 100.0)
+        } else {
+            "no more".to_string()
+        };
         println!(
-            "Past {} threads, more threads got no more devices done: at most {most:.0} ok \
-             devices a second, against {:.0} at {}; their logins only queued at the AAA \
-             server (for up to {} ms).",
+            "Past {} threads, more threads got {done} ok devices done a second ({most:.0} at \
+             best, against {:.0}): their logins only queued at the AAA server, for up to {} ms.",
             knee.max_threads,
             knee.ok_per_second(),
-            knee.max_threads,
             wait.as_millis()
         );
     }
     match sweep.iter().find(|r| r.failed > 0) {
         Some(failing) => println!(
             "Failures began at {} threads ({} devices, {} turned away by the AAA server after \
-             {} ms in its queue; {} failed at {}). A wall time that falls with failures is no \
-             gain: count the ok devices a second. One of the failures:\n  {}",
+             {} ms in its queue; {} failed at {}). A wall time that falls because devices \
+             failed is no gain: they are still to do. One of the failures:\n  {}",
             failing.max_threads,
             failing.failed,
             failing.aaa_rejected,
