@@ -44,10 +44,15 @@ pub fn run(retries: u32) {
 /// own lab, and say nothing about the devices the lesson was pointed at, whose exit status
 /// the lesson's stays.
 fn run_pool(max_threads: usize, retries: u32) -> table::Row {
-    let config = FleetConfig {
+    let mut config = FleetConfig {
         aaa: Some(AAA),
         ..FleetConfig::generated(DEVICES, &Platform::ALL, Duration::ZERO)
     };
+    // Named apart from the lesson's own generated devices (`--devices N`): a failure here is
+    // not one of theirs.
+    for device in &mut config.devices {
+        device.name = format!("sweep-{}", device.name);
+    }
     let mut lab =
         Lab::start_fleet(config, shared::inventory::DEFAULT_TIMEOUT).unwrap_or_else(|e| e.exit());
     for device in &mut lab.devices {
