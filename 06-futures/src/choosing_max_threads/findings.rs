@@ -42,7 +42,7 @@ pub(super) fn print(sweep: &[Row], retried: &Row) {
     );
     if let Some(at_capacity) = sweep.iter().find(|r| r.max_threads == capacity) {
         println!(
-            "At {capacity} threads, its capacity, it was busy only {:.0} % of the time: each \
+            "At {capacity} threads, its capacity, it was busy {:.0} % of the time: each \
              job also spends time away from it (the SSH handshake, the prompt).",
             at_capacity.aaa_busy * 100.0
         );
@@ -55,18 +55,15 @@ pub(super) fn print(sweep: &[Row], retried: &Row) {
         println!("On this run the wall time fell all the way to the largest pool.");
     } else {
         let most = beyond.iter().map(|r| r.ok_per_second()).fold(0.0, f64::max);
-        let gain = most / knee.ok_per_second() - 1.0;
         let wait = beyond.iter().map(|r| r.aaa_wait).max().unwrap_or_default();
-        let done = if gain > 0.0 {
-            format!("at most {:.0} % more", gain * 100.0)
-        } else {
-            "no more".to_string()
-        };
         println!(
-            "Past {} threads, more threads got {done} ok devices done a second ({most:.0} at \
-             best, against {:.0}): their logins only queued at the AAA server, for up to {} ms.",
+            "Past {} threads the best was {most:.0} ok devices a second, against {:.0} at {} \
+             ({:+.0} %): the extra threads' logins only queued at the AAA server, for up to \
+             {} ms.",
             knee.max_threads,
             knee.ok_per_second(),
+            knee.max_threads,
+            (most / knee.ok_per_second() - 1.0) * 100.0,
             wait.as_millis()
         );
     }
