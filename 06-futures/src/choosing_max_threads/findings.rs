@@ -58,7 +58,7 @@ pub(super) fn print(sweep: &[Row], retried: &Row) {
         let wait = beyond.iter().map(|r| r.aaa_wait).max().unwrap_or_default();
         println!(
             "Past {} threads the best was {most:.0} ok devices a second, against {:.0} at {} \
-             ({:+.0} %): the extra threads' logins only queued at the AAA server, for up to \
+             ({:+.0} %): the extra threads' logins mostly queued at the AAA server, for up to \
              {} ms.",
             knee.max_threads,
             knee.ok_per_second(),
