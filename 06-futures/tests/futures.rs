@@ -4,19 +4,22 @@ use mock_device::Fault;
 use shared::testing::{FaultyLab, Lesson, TestLab, assert_pool_of, elapsed_times};
 
 const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_06-futures"));
+/// The parts that port the course's scripts, over the lab they are given (the third,
+/// `choosing_max_threads`, runs its own lab: tests/choosing_max_threads.rs).
+const COURSE_PARTS: [&str; 2] = ["--part", "ssh_threads_simple,ssh_threads_wait"];
 
-/// The course lab, every part: one future, then all nine waited for.
+/// The course lab, the course's parts: one future, then all nine waited for.
 #[test]
 fn one_future_then_wait_for_all() {
     let lab = TestLab::course();
-    shared::assert_lesson_snapshot!(LESSON.command(&lab, &[]));
+    shared::assert_lesson_snapshot!(LESSON.command(&lab, &COURSE_PARTS));
 }
 
 /// srx2 refuses the password: one Error line in the wait part, the other eight answer.
 #[test]
 fn a_failing_device_prints_one_line_and_the_others_complete() {
     let lab = TestLab::course_with_fault("srx2", Fault::AuthFail);
-    shared::assert_lesson_snapshot!(LESSON.command(&lab, &[]));
+    shared::assert_lesson_snapshot!(LESSON.command(&lab, &COURSE_PARTS));
 }
 
 /// Issue 9, point 1: `--part ssh_threads_simple` contacts cisco3 alone; when it fails the
@@ -40,7 +43,7 @@ fn a_failing_first_device_is_the_only_one_counted() {
 #[test]
 fn four_workers_wait_for_nine_devices_in_well_under_the_serial_time() {
     let lab = TestLab::course();
-    let stdout = LESSON.stdout(&lab, &[]);
+    let stdout = LESSON.stdout(&lab, &COURSE_PARTS);
     let elapsed = elapsed_times(&stdout);
     assert_eq!(elapsed.len(), 2, "{stdout}");
 
@@ -55,10 +58,11 @@ fn four_workers_wait_for_nine_devices_in_well_under_the_serial_time() {
 }
 
 /// Issue 9, point 2: past 100 devices both `done()` lines (they are about the future, not
-/// a device) and both elapsed times are still printed.
+/// a device) and both elapsed times are still printed. (`choosing_max_threads` prints
+/// its table whatever the lesson's lab: a quiet run changes nothing in it.)
 #[test]
 fn a_quiet_run_shows_the_done_lines_and_the_elapsed_times() {
-    let quiet = LESSON.check_quiet_run(&[]);
+    let quiet = LESSON.check_quiet_run(&COURSE_PARTS);
     let lines: Vec<&str> = quiet.lines().collect();
     assert_eq!(lines[1..3], ["false", "true"], "{quiet}");
     assert_eq!(elapsed_times(&quiet).len(), 2, "{quiet}");
@@ -84,8 +88,13 @@ fn faults_at_scale_name_each_failed_device_once_and_end_with_a_summary() {
 /// workers the pool has when `--workers` is not given.
 #[test]
 fn help_wraps_lists_the_parts_and_names_the_pool_size() {
-    let help = LESSON.check_help(&["ssh_threads_simple", "ssh_threads_wait"]);
+    let help = LESSON.check_help(&[
+        "ssh_threads_simple",
+        "ssh_threads_wait",
+        "choosing_max_threads",
+    ]);
     assert!(help.contains("default: 4"), "{help}");
+    assert!(help.contains("--workers does not apply"), "{help}");
 }
 
 /// wait() over a pool of three, as the devices saw it: three sessions open at most, three

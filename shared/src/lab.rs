@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use mock_device::record::Record;
 use mock_device::{Fault, Fleet, FleetConfig, Platform, timeline};
 
 use crate::inventory::{DEFAULT_TIMEOUT, Device, InventoryError, load_inventory};
@@ -134,6 +135,27 @@ pub struct Lab {
 }
 
 impl Lab {
+    /// A lab of a part's own, whatever the flags: `config`'s fleet started in this process,
+    /// its devices with `timeout` at every stage and no retries. For an experiment that
+    /// needs a fleet set up just so (`06-futures`' `choosing_max_threads`: an AAA server).
+    pub fn start_fleet(config: FleetConfig, timeout: f64) -> Result<Lab, LabError> {
+        let fleet = Fleet::start(config).map_err(|e| LabError::Fleet(e.to_string()))?;
+        Ok(Lab {
+            devices: devices_of(&fleet, timeout),
+            fleet: Some(fleet),
+            verbose: false,
+            timeline: false,
+            timeline_svg: None,
+            _retries_from_workers: None,
+        })
+    }
+
+    /// What the in-process fleet has seen so far (every session, its logins at the AAA
+    /// server...); `None` when the devices are not served from this process.
+    pub fn record(&self) -> Option<Record> {
+        self.fleet.as_ref().map(Fleet::record)
+    }
+
     /// Whether `--verbose` asked for every device's output.
     pub fn verbose(&self) -> bool {
         self.verbose
