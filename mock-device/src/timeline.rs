@@ -69,6 +69,9 @@ const BLOCKS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇',
 /// This project's client names itself `SSH-2.0-netauto_<version> pid=<pid> thread=<id>`.
 const NETAUTO_BANNER: &str = "SSH-2.0-netauto_";
 
+/// The rows of the async client's sessions (`... task=17`): `tasks #1`, `tasks #2`...
+const ASYNC_TASKS: &str = "tasks";
+
 /// Who ran a session, read from the client's SSH identification string.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Client {
@@ -84,12 +87,21 @@ fn parse_client(client: &str) -> Client {
     if client.starts_with(NETAUTO_BANNER) {
         let mut pid = None;
         let mut thread = None;
+        let mut task = false;
         for word in client.split_whitespace() {
             if let Some(p) = word.strip_prefix("pid=") {
                 pid = Some(p.to_string());
             } else if let Some(t) = word.strip_prefix("thread=") {
                 thread = Some(t.to_string());
+            } else if word.starts_with("task=") {
+                task = true;
             }
+        }
+        if task {
+            // The async client (lesson 10): every session is a task of its own on one
+            // thread, so a row is not a worker but a lane of sessions at once, as for
+            // clients that do not name their workers.
+            return Client::Other(ASYNC_TASKS.to_string());
         }
         if let (Some(pid), Some(thread)) = (pid, thread) {
             return Client::Netauto { pid, thread };
@@ -1039,6 +1051,19 @@ mod tests {
                 "pid 4244 thread 2"
             ]
         );
+    }
+
+    #[test]
+    fn the_async_client_s_tasks_share_lanes_of_sessions_at_once() {
+        let task = |n: u32| format!("{} task={n}", ours(4242, 1));
+        let sessions = vec![
+            session(0, &task(1), "R1", 0, 100),
+            session(1, &task(2), "R2", 10, 100),
+            session(2, &task(3), "R3", 100, 200), // lane 1 is free again at 100
+        ];
+        let bars = bars_from_records(&sessions, ms(300));
+        let workers: Vec<&str> = bars.iter().map(|b| b.worker.as_str()).collect();
+        assert_eq!(workers, ["tasks #1", "tasks #2", "tasks #1"]);
     }
 
     #[test]

@@ -671,7 +671,7 @@ impl AsyncConnection {
         known_hosts: Option<PathBuf>,
     ) -> Result<AsyncConnection, SshError> {
         // The client's side of `--timeline`: this session, from now until it is dropped.
-        let mut ticket = Ticket::start(&device.name);
+        let mut ticket = Ticket::start_as(&device.name, client_banner());
         let live = match open(device, known_hosts).await {
             Ok(live) => live,
             Err(error) => {

@@ -46,11 +46,17 @@ pub struct Ticket {
 }
 
 impl Ticket {
-    /// A session to `device` starts now.
+    /// A session to `device` starts now, from the thread this runs on.
     pub fn start(device: &str) -> Ticket {
+        Ticket::start_as(device, crate::ssh::client_banner())
+    }
+
+    /// A session to `device` starts now, from the client that names itself `client` (its
+    /// SSH identification string: the async helper adds its task to it).
+    pub fn start_as(device: &str, client: String) -> Ticket {
         Ticket {
             device: device.to_string(),
-            client: crate::ssh::client_banner(),
+            client,
             started: since_start(),
             failed: false,
         }
