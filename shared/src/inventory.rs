@@ -8,6 +8,7 @@
 //!   username: pyclass
 //!   password: secret        # optional: PYNET_PASSWORD, or asked on the terminal
 //!   host_key: "SHA256:..."  # optional: pin the device's host-key fingerprint
+//!   key_file: ~/.ssh/id_ed25519  # optional: log in with this private key (async helper)
 //! ```
 
 use std::fmt;
@@ -38,6 +39,10 @@ pub struct Device {
     pub password: String,
     /// The fingerprint (`SHA256:...`, as `ssh-keygen -l` prints it) the device's host key must have.
     pub host_key: Option<String>,
+    /// A private key to log in with (Netmiko's `key_file`), tried before the password.
+    /// Left out of the serialised form when absent, so the messages lessons print stay the same.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_file: Option<PathBuf>,
     /// Seconds any single step (connect, handshake, login, one read) may take.
     pub timeout: f64,
 }
@@ -56,6 +61,7 @@ struct Entry {
     username: String,
     password: Option<String>,
     host_key: Option<String>,
+    key_file: Option<PathBuf>,
     timeout: Option<f64>,
 }
 
@@ -161,6 +167,7 @@ fn parse_inventory(
             username: entry.username,
             password,
             host_key: entry.host_key,
+            key_file: entry.key_file,
             timeout,
         });
     }

@@ -248,6 +248,7 @@ pub fn devices_of(fleet: &Fleet, timeout: f64) -> Vec<Device> {
             username: d.username.clone(),
             password: d.password.clone(),
             host_key: Some(d.fingerprint.clone()),
+            key_file: None,
             timeout,
         })
         .collect()

@@ -2,6 +2,7 @@
 //! with Netmiko's vocabulary, the lab of devices, the course's two worker functions, and
 //! the way the course prints elapsed time.
 
+pub mod async_ssh;
 pub mod client_log;
 pub mod cpu;
 pub mod inventory;

@@ -451,7 +451,7 @@ impl Drop for Connection {
 }
 
 /// The commands that stop each platform from paging its output (Netmiko sends the same).
-fn paging_off(platform: DeviceType) -> &'static [&'static str] {
+pub(crate) fn paging_off(platform: DeviceType) -> &'static [&'static str] {
     match platform {
         DeviceType::CiscoIos | DeviceType::AristaEos | DeviceType::CiscoNxos => {
             &["terminal length 0", "terminal width 511"]
@@ -462,7 +462,7 @@ fn paging_off(platform: DeviceType) -> &'static [&'static str] {
 
 /// The prompt that ends `text`, if the text ends in one: a last line, not yet followed by
 /// a newline, that ends in `#` or `>` (`cisco3#`, `cisco3(config)#`, `pyclass@srx2>`).
-fn last_prompt(text: &str) -> Option<String> {
+pub(crate) fn last_prompt(text: &str) -> Option<String> {
     let text = text.trim_end_matches(' ');
     if text.ends_with('\n') || text.ends_with('\r') {
         return None;
@@ -472,12 +472,12 @@ fn last_prompt(text: &str) -> Option<String> {
 }
 
 /// `cisco3#` -> `cisco3`, `pyclass@srx2>` -> `pyclass@srx2`.
-fn base_of(prompt: &str) -> String {
+pub(crate) fn base_of(prompt: &str) -> String {
     prompt.trim_end_matches(['#', '>']).to_string()
 }
 
 /// Whether a CLI answered with its "I don't know that command" message.
-fn is_cli_error(output: &str) -> bool {
+pub(crate) fn is_cli_error(output: &str) -> bool {
     let output = output.trim_start();
     output.starts_with("% Invalid input")
         || output.starts_with("% Invalid command")

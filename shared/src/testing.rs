@@ -825,3 +825,202 @@ mod tests {
         assert_eq!(failed(crate::show_version), names(true));
     }
 }
+
+/// OpenSSH's `sshd`, started by a test on 127.0.0.1 with an OS-assigned port and a
+/// throw-away host key, so the SSH helpers are checked against a server this project did
+/// not write. Logging in takes the throw-away client key [`Sshd::device`] names; the shell
+/// is `/bin/sh -i` with the prompt `sshd-test# `.
+pub mod sshd {
+    use std::net::{TcpListener, TcpStream};
+    use std::os::fd::OwnedFd;
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, Stdio};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::thread::JoinHandle;
+
+    use crate::inventory::{Device, DeviceType};
+
+    /// Where Debian's openssh-server puts the daemon.
+    pub const SSHD: &str = "/usr/sbin/sshd";
+
+    /// The prompt the test shell shows, as the helpers return it (trailing space trimmed).
+    pub const PROMPT: &str = "sshd-test#";
+
+    /// A running sshd: one `sshd -i` per accepted connection, all stopped on drop.
+    #[derive(Debug)]
+    pub struct Sshd {
+        dir: tempfile::TempDir,
+        port: u16,
+        fingerprint: String,
+        stop: Arc<AtomicBool>,
+        children: Arc<Mutex<Vec<Child>>>,
+        acceptor: Option<JoinHandle<()>>,
+    }
+
+    impl Sshd {
+        /// Starts it. Panics, saying what to install, when sshd is missing: a test against
+        /// OpenSSH must fail there, not pass without having run.
+        pub fn start() -> Sshd {
+            assert!(
+                Path::new(SSHD).exists(),
+                "{SSHD} is missing: install Debian's openssh-server \
+                 (`apt-get install openssh-server`; CI's .ci/run does)"
+            );
+            // sshd refuses to start without its privilege-separation directory.
+            std::fs::create_dir_all("/run/sshd").expect("/run/sshd (sshd's privsep dir) exists");
+            let dir = tempfile::tempdir().expect("a temp dir");
+            let path = |name: &str| dir.path().join(name);
+            keygen(&path("host_key"));
+            keygen(&path("client_key"));
+            std::fs::copy(path("client_key.pub"), path("authorized_keys"))
+                .expect("authorized_keys written");
+            let config = format!(
+                "HostKey {}\n\
+                 AuthorizedKeysFile {}\n\
+                 StrictModes no\n\
+                 UsePAM no\n\
+                 PasswordAuthentication no\n\
+                 KbdInteractiveAuthentication no\n\
+                 PermitRootLogin prohibit-password\n\
+                 PrintMotd no\n\
+                 PrintLastLog no\n\
+                 PidFile none\n\
+                 ForceCommand env PS1='sshd-test# ' /bin/sh -i\n",
+                path("host_key").display(),
+                path("authorized_keys").display(),
+            );
+            std::fs::write(path("sshd_config"), config).expect("sshd_config written");
+            let fingerprint = fingerprint_of(&path("host_key.pub"));
+
+            let listener = TcpListener::bind("127.0.0.1:0").expect("a port on 127.0.0.1");
+            let port = listener.local_addr().expect("the port").port();
+            let stop = Arc::new(AtomicBool::new(false));
+            let children = Arc::new(Mutex::new(Vec::new()));
+            let acceptor = {
+                let (stop, children) = (Arc::clone(&stop), Arc::clone(&children));
+                let (config, log) = (path("sshd_config"), path("sshd.log"));
+                std::thread::spawn(move || accept(listener, &config, &log, &stop, &children))
+            };
+            Sshd {
+                dir,
+                port,
+                fingerprint,
+                stop,
+                children,
+                acceptor: Some(acceptor),
+            }
+        }
+
+        /// The port it listens on.
+        pub fn port(&self) -> u16 {
+            self.port
+        }
+
+        /// The host key's fingerprint, as `ssh-keygen -l -E sha256` prints it.
+        pub fn fingerprint(&self) -> &str {
+            &self.fingerprint
+        }
+
+        /// What sshd wrote on stderr (`-e`): a failing test prints it.
+        pub fn log(&self) -> String {
+            std::fs::read_to_string(self.dir.path().join("sshd.log")).unwrap_or_default()
+        }
+
+        /// A device for it: this user, the client key, no password, the host key pinned.
+        pub fn device(&self, timeout: f64) -> Device {
+            let user = Command::new("id")
+                .arg("-un")
+                .output()
+                .expect("`id -un` runs");
+            Device {
+                name: "sshd".to_string(),
+                device_type: DeviceType::CiscoIos,
+                host: "127.0.0.1".to_string(),
+                port: self.port,
+                username: String::from_utf8_lossy(&user.stdout).trim().to_string(),
+                password: String::new(),
+                host_key: Some(self.fingerprint.clone()),
+                key_file: Some(self.dir.path().join("client_key")),
+                timeout,
+            }
+        }
+    }
+
+    impl Drop for Sshd {
+        fn drop(&mut self) {
+            self.stop.store(true, Ordering::SeqCst);
+            // Wake the acceptor, which then sees `stop` and returns.
+            let _ = TcpStream::connect(("127.0.0.1", self.port));
+            if let Some(acceptor) = self.acceptor.take() {
+                let _ = acceptor.join();
+            }
+            let mut children = self.children.lock().unwrap_or_else(|e| e.into_inner());
+            for child in children.iter_mut() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+
+    /// inetd mode: every connection gets its own `sshd -i` with the socket as stdin and stdout.
+    fn accept(
+        listener: TcpListener,
+        config: &Path,
+        log: &Path,
+        stop: &AtomicBool,
+        children: &Mutex<Vec<Child>>,
+    ) {
+        for stream in listener.incoming() {
+            if stop.load(Ordering::SeqCst) {
+                return;
+            }
+            let Ok(stream) = stream else { continue };
+            let (Ok(input), Ok(log)) = (
+                stream.try_clone(),
+                std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(log),
+            ) else {
+                continue;
+            };
+            let child = Command::new(SSHD)
+                .args(["-i", "-e", "-f"])
+                .arg(config)
+                .stdin(Stdio::from(OwnedFd::from(input)))
+                .stdout(Stdio::from(OwnedFd::from(stream)))
+                .stderr(log)
+                .spawn()
+                .expect("sshd -i starts");
+            children
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(child);
+        }
+    }
+
+    /// A new ed25519 key pair without a passphrase at `path` and `path.pub`.
+    fn keygen(path: &PathBuf) {
+        let status = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", "netauto-test", "-f"])
+            .arg(path)
+            .status()
+            .expect("ssh-keygen runs (openssh-client)");
+        assert!(status.success(), "ssh-keygen failed for {}", path.display());
+    }
+
+    /// `256 SHA256:abc... comment (ED25519)` -> `SHA256:abc...`.
+    fn fingerprint_of(public_key: &Path) -> String {
+        let out = Command::new("ssh-keygen")
+            .args(["-l", "-E", "sha256", "-f"])
+            .arg(public_key)
+            .output()
+            .expect("ssh-keygen -l runs");
+        String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .nth(1)
+            .expect("ssh-keygen -l prints a fingerprint")
+            .to_string()
+    }
+}
