@@ -45,6 +45,7 @@
 //! cost of recording), `measure.rs` (/proc and getrusage), `markdown.rs` and `targets.rs`
 //! (BENCHMARKS.md), `plot.rs` (BENCHMARKS.svg).
 
+mod aaa;
 mod config;
 mod cost;
 mod fleet;
@@ -52,6 +53,7 @@ mod markdown;
 mod measure;
 mod plot;
 mod run;
+mod scale;
 mod targets;
 
 use std::fs;
@@ -61,13 +63,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use crate::aaa::measure_aaa_sweep;
 use crate::config::{Config, jobs};
 use crate::cost::measure_cost;
 use crate::fleet::{MockFleet, Recording, measure_big_fleet};
 use crate::markdown::{Report, fmt_latency, git_commit, markdown, utc_now};
 use crate::measure::{Measure, children_cpu, clock_ticks, loadavg, machine, machine_cpu, own_cpu};
-use crate::plot::plot;
+use crate::plot::{plot, plot_aaa};
 use crate::run::{Workspace, run_job};
+use crate::scale::{measure_big_cell, raise_open_files};
 
 /// Pools get `min(N, POOL_WORKERS)` workers.
 pub const POOL_WORKERS: usize = 100;
@@ -75,6 +79,9 @@ pub const POOL_WORKERS: usize = 100;
 pub const SMALL_POOL: usize = 16;
 /// Devices of the mock start-up measurement.
 pub const BIG_FLEET: usize = 10_000;
+/// Devices of the client cell at scale (two fleets), and its thread pool's workers.
+pub const BIG_CELL: usize = 10_000;
+pub const BIG_CELL_POOL: usize = 1000;
 /// A run expected to last longer than this (its ideal time) is made once.
 pub const SINGLE_RUN_ABOVE: Duration = Duration::from_secs(60);
 
@@ -100,7 +107,7 @@ pub struct Strategy {
 }
 
 /// The strategies, in the course's order (also the order of the tables and the plot's colours).
-pub const STRATEGIES: [Strategy; 7] = [
+pub const STRATEGIES: [Strategy; 9] = [
     Strategy {
         name: "serial",
         bin: "01-overview",
@@ -143,12 +150,27 @@ pub const STRATEGIES: [Strategy; 7] = [
         args: &["--part", "ssh_procs_map"],
         kind: Kind::Pool,
     },
+    Strategy {
+        name: "async, all at once",
+        bin: "10-async",
+        args: &["--part", "all_at_once"],
+        kind: Kind::PerDevice,
+    },
+    Strategy {
+        name: "async pool",
+        bin: "10-async",
+        args: &["--part", "ssh_tasks_ascompleted"],
+        kind: Kind::Pool,
+    },
 ];
 
 // Indexes into STRATEGIES of the rows the targets name.
+pub const THREAD_PER_DEVICE: usize = 1;
 pub const THREAD_POOL: usize = 3;
 pub const MAP: usize = 5;
 pub const PROCESS_POOL: usize = 6;
+pub const ASYNC_ALL: usize = 7;
+pub const ASYNC_POOL: usize = 8;
 
 pub const MIB: f64 = 1024.0 * 1024.0;
 
@@ -182,6 +204,7 @@ fn main() -> Result<()> {
     let target = bin_dir.parent().unwrap_or(&bin_dir).to_path_buf();
     let config = Config::from_env(&root, &target)?;
     nix::sys::prctl::set_child_subreaper(true).context("cannot become a child subreaper")?;
+    let hard_limit = raise_open_files()?;
 
     build(&root)?;
     // Copies: another build in the same target directory during the benchmark (other
@@ -189,7 +212,9 @@ fn main() -> Result<()> {
     let scratch = tempfile::tempdir().context("cannot make a temporary directory")?;
     let copies = scratch.path().join("bin");
     fs::create_dir_all(&copies)?;
-    for name in STRATEGIES.iter().map(|s| s.bin).chain(["mock-device"]) {
+    let mut names: Vec<&str> = STRATEGIES.iter().map(|s| s.bin).collect();
+    names.dedup();
+    for name in names.into_iter().chain(["mock-device"]) {
         let built = bin_dir.join(name);
         fs::copy(&built, copies.join(name))
             .with_context(|| format!("{} was not built", built.display()))?;
@@ -203,12 +228,13 @@ fn main() -> Result<()> {
     // After the build, which loads the machine itself.
     let load_before = loadavg();
     println!(
-        "{} cores, {}, {}; load average {load_before}; N {:?}, latencies {:?}{}",
+        "{} cores, {}, {}; load average {load_before}; N {:?}, latencies {:?}; parts {:?}{}",
         machine.cores,
         machine.memory,
         machine.cpu,
         config.ns,
         config.latencies,
+        config.only,
         if config.quick { " (quick)" } else { "" }
     );
     let measuring = Instant::now();
@@ -218,7 +244,12 @@ fn main() -> Result<()> {
     let mock = ws.bin_dir.join("mock-device");
     let mut rows = Vec::new();
     let mut cost = None;
-    for &latency in &config.latencies {
+    let cells = if config.only.cells {
+        config.latencies.clone()
+    } else {
+        Vec::new()
+    };
+    for &latency in &cells {
         for &n in &config.ns {
             let mut fleet = MockFleet::start(&mock, n, latency, ws.scratch.path(), Recording::On)
                 .with_context(|| format!("starting the fleet of {n} devices"))?;
@@ -229,8 +260,10 @@ fn main() -> Result<()> {
                 fleet.ready_after.as_secs_f64(),
                 fleet.pid
             );
+            let inventory = fleet.inventory.clone();
             for job in jobs(n, latency) {
-                rows.push(run_job(&ws, &mut fleet, job, &config, t0));
+                let fleets = std::slice::from_mut(&mut fleet);
+                rows.push(run_job(&ws, fleets, &inventory, job, &config, t0));
             }
             if latency.is_zero() && config.cost_n == Some(n) {
                 // Started only now, so that it sits idle through none of the other rows.
@@ -242,7 +275,15 @@ fn main() -> Result<()> {
             fleet.stop()?;
         }
     }
-    let big = measure_big_fleet(&ws, if config.quick { 1 } else { 3 });
+    let (big, big_cell) = if config.only.big {
+        (
+            Some(measure_big_fleet(&ws, if config.quick { 1 } else { 3 })),
+            Some(measure_big_cell(&ws, &config, hard_limit, t0)),
+        )
+    } else {
+        (None, None)
+    };
+    let aaa = config.only.aaa.then(|| measure_aaa_sweep(&ws, &config, t0));
 
     let (busy1, _) = machine_cpu(ws.ticks);
     let ours1 = own_cpu() + children_cpu()?;
@@ -251,13 +292,19 @@ fn main() -> Result<()> {
     let others_share = (others / (span * machine.cores.max(1) as f64)).clamp(0.0, 1.0);
     let load_after = loadavg();
 
-    let all: Vec<&Measure> = rows.iter().flat_map(|r| &r.runs).collect();
+    let all: Vec<&Measure> = rows
+        .iter()
+        .chain(big_cell.iter().flat_map(|c| &c.rows))
+        .flat_map(|r| &r.runs)
+        .collect();
     let sample_count: usize = all.iter().map(|m| m.samples).sum();
     let sampled_time: f64 = all.iter().map(|m| m.wall).sum();
     let report = Report {
         config: &config,
         rows: &rows,
-        big: &big,
+        big: big.as_ref(),
+        big_cell: big_cell.as_ref(),
+        aaa: aaa.as_ref(),
         cost: cost.as_ref(),
         machine: &machine,
         load_before,
@@ -271,16 +318,25 @@ fn main() -> Result<()> {
     fs::create_dir_all(&config.out_dir)?;
     let md_path = config.out_dir.join("BENCHMARKS.md");
     let svg_path = config.out_dir.join("BENCHMARKS.svg");
+    let aaa_path = config.out_dir.join("BENCHMARKS-aaa.svg");
     fs::write(&md_path, markdown(&report))
         .with_context(|| format!("cannot write {}", md_path.display()))?;
-    plot(&svg_path, &config, &rows).context("cannot draw the plot")?;
+    if config.only.cells {
+        plot(&svg_path, &config, &rows).context("cannot draw the plot")?;
+    }
+    if let Some(aaa) = &aaa {
+        plot_aaa(&aaa_path, aaa).context("cannot draw the AAA sweep's plot")?;
+    }
     println!(
-        "wrote {} and {} in {:.1} min",
+        "wrote {} (and its plots) in {:.1} min",
         md_path.display(),
-        svg_path.display(),
         t0.elapsed().as_secs_f64() / 60.0
     );
-    let failed: usize = rows.iter().map(|r| r.failures.len()).sum();
+    let failed: usize = rows
+        .iter()
+        .chain(big_cell.iter().flat_map(|c| &c.rows))
+        .map(|r| r.failures.len())
+        .sum();
     if failed > 0 {
         println!("{failed} runs failed: see the tables");
     }
