@@ -30,6 +30,11 @@ pub const AAA_TIMEOUT: Duration = Duration::from_millis(50);
 pub const SWEEP: [usize; 8] = [1, 2, 4, 8, 16, 32, 64, 128];
 pub const RETRIES: &str = "5";
 
+/// The least time the AAA server needs for every login: N × delay / capacity.
+pub fn aaa_floor() -> f64 {
+    AAA_DEVICES as f64 * AAA_DELAY.as_secs_f64() / AAA_CAPACITY as f64
+}
+
 /// One pool size, over its runs.
 #[derive(Debug)]
 pub struct AaaRow {
@@ -71,6 +76,16 @@ impl AaaRow {
     }
     pub fn failed(&self) -> Option<f64> {
         median(self.runs.iter().map(|r| r.failed as f64).collect())
+    }
+    /// Devices that answered per second of wall time (median over the runs): the pool's
+    /// useful throughput, which a shorter wall from quick failures does not raise.
+    pub fn ok_rate(&self) -> Option<f64> {
+        median(
+            self.runs
+                .iter()
+                .map(|r| (AAA_DEVICES - r.failed.min(AAA_DEVICES)) as f64 / r.measure.wall)
+                .collect(),
+        )
     }
     pub fn cpu(&self) -> Option<f64> {
         median(self.runs.iter().map(|r| r.measure.cpu).collect())

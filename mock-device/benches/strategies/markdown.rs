@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use crate::Kind;
-use crate::aaa::{AAA_CAPACITY, AAA_DELAY, AAA_DEVICES, AAA_TIMEOUT, AaaSweep};
+use crate::aaa::{AAA_CAPACITY, AAA_DELAY, AAA_DEVICES, AAA_TIMEOUT, AaaSweep, aaa_floor};
 use crate::config::Config;
 use crate::cost::{Cost, total_cpu};
 use crate::fleet::BigFleet;
@@ -594,7 +594,8 @@ pub fn aaa_section(w: &mut String, sweep: &AaaSweep) {
          queue (issue 13; mock-device/README.md, \"The network pushes back\"). Against it, the \
          thread pool, `{} {} --workers W`, with W from 1 to 128. A run where devices failed \
          exits 1, as it should; here that is the measurement, not a failed run. **devices \
-         failed**: the lesson's own `N ok, M failed` line (median over the runs); **AAA \
+         failed**: the lesson's own `N ok, M failed` line (median over the runs); **devices \
+         ok/s**: the devices that answered per second of wall time (median); **AAA \
          timeouts**, **peak sessions open** and **peak AAA logins at once**: the mock's \
          record (`Record::refused_per_device(\"aaa timeout\")` per run, median; \
          `Record::peak_open`, `Record::peak_aaa_busy`, the most over the runs).\n",
@@ -613,9 +614,9 @@ pub fn aaa_section(w: &mut String, sweep: &AaaSweep) {
         );
         let _ = writeln!(
             w,
-            "| W | wall | min–max | devices failed | AAA timeouts (mock) | peak sessions open (mock) | peak AAA logins at once (mock) | client CPU | client peak RSS | runs |"
+            "| W | wall | min–max | devices failed | devices ok/s | AAA timeouts (mock) | peak sessions open (mock) | peak AAA logins at once (mock) | client CPU | client peak RSS | runs |"
         );
-        let _ = writeln!(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|---|");
+        let _ = writeln!(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
         for row in &sweep.rows {
             let walls: Vec<f64> = row.runs.iter().map(|r| r.measure.wall).collect();
             let min = walls.iter().copied().fold(f64::INFINITY, f64::min);
@@ -636,7 +637,7 @@ pub fn aaa_section(w: &mut String, sweep: &AaaSweep) {
             };
             let _ = writeln!(
                 w,
-                "| {}{} | {} | {} | {} | {timeouts} | {open} | {busy} | {} | {} | {runs} |",
+                "| {}{} | {} | {} | {} | {} | {timeouts} | {open} | {busy} | {} | {} | {runs} |",
                 row.job.workers,
                 if row.retries {
                     format!(", `{}`", row.job.extra.join(" "))
@@ -650,6 +651,7 @@ pub fn aaa_section(w: &mut String, sweep: &AaaSweep) {
                     String::new()
                 },
                 opt(row.failed(), |v| format!("**{v:.0}**")),
+                opt(row.ok_rate(), |v| format!("{v:.0}")),
                 opt(row.cpu(), |v| format!("{v:.2} s")),
                 opt(row.rss_mib(), |v| format!("{v:.1} MiB")),
             );
@@ -678,37 +680,41 @@ pub fn aaa_reading(sweep: &AaaSweep) -> String {
     let at = |workers: usize| plain.iter().find(|r| r.job.workers == workers);
     let wall_at = |workers: usize| at(workers).and_then(|r| r.wall());
     let largest = plain.iter().map(|r| r.job.workers).max().unwrap_or(0);
-    let fastest = plain
+    let best = plain
         .iter()
-        .filter_map(|r| Some((r.job.workers, r.wall()?)))
-        .min_by(|a, b| a.1.total_cmp(&b.1));
+        .filter_map(|r| Some((r.job.workers, r.ok_rate()?)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
     let first_failing = plain
         .iter()
         .find(|r| r.failed().is_some_and(|f| f > 0.0))
         .map(|r| r.job.workers);
-    let failed_largest = at(largest).and_then(|r| r.failed());
     let mut text = format!(
-        "**What it shows.** Wall time falls from {} with one worker to {} at W = \
-         {AAA_CAPACITY}, the AAA server's capacity{}, then stops falling: {} at W = {largest}, \
-         as the extra workers only wait in the AAA server's queue.",
+        "**What it shows.** Wall time falls as the pool grows up to the AAA server's \
+         capacity ({} with one worker, {} at W = {AAA_CAPACITY}: {} for {AAA_CAPACITY} × the \
+         workers) and then has nowhere to go: the server needs {} for {AAA_DEVICES} logins \
+         whatever the pool{}.",
         opt(wall_at(1), fmt_secs),
         opt(wall_at(AAA_CAPACITY), fmt_secs),
-        fastest.map_or(String::new(), |(wk, wall)| format!(
-            " (the fastest: {} at W = {wk})",
-            fmt_secs(wall)
+        match (wall_at(1), wall_at(AAA_CAPACITY)) {
+            (Some(one), Some(cap)) => format!("÷ {:.1}", one / cap),
+            _ => "–".into(),
+        },
+        fmt_secs(aaa_floor()),
+        best.map_or(String::new(), |(wk, rate)| format!(
+            "; the most devices answered per second, {rate:.0}, was at W = {wk}"
         )),
-        opt(wall_at(largest), fmt_secs)
     );
     let _ = write!(
         text,
-        "<br>\nFailures: {}; at W = {largest}, {} of {AAA_DEVICES} devices failed, refused \
-         by the AAA server after waiting {} ms in its queue.",
+        "<br>\nPast it, the extra workers only queue at the server, and the logins that wait \
+         {} ms are refused: {}; at W = {largest}, {} of {AAA_DEVICES} failed (a shorter wall \
+         there only means failures are quick).",
+        AAA_TIMEOUT.as_millis(),
         match first_failing {
-            Some(wk) => format!("none below W = {wk}, where the first logins time out"),
-            None => "none at any W here".into(),
+            Some(wk) => format!("no device failed below W = {wk}"),
+            None => "none failed at any W here".into(),
         },
-        opt(failed_largest, |v| format!("{v:.0}")),
-        AAA_TIMEOUT.as_millis()
+        opt(at(largest).and_then(|r| r.failed()), |v| format!("{v:.0}")),
     );
     let retried = sweep.rows.iter().find(|r| r.retries);
     let _ = write!(
