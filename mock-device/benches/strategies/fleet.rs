@@ -29,6 +29,8 @@ pub struct MockFleet {
     /// Its number of devices.
     pub n: usize,
     pub inventory: PathBuf,
+    /// When the process was spawned: about when its clock (the events' `t`) started.
+    pub started: Instant,
     /// From spawning the process to a complete inventory file.
     pub ready_after: Duration,
     /// The start-up time the mock printed itself (`N devices started in X ms`).
@@ -136,6 +138,7 @@ impl MockFleet {
             pid,
             n,
             inventory,
+            started,
             ready_after: Duration::ZERO,
             reported: None,
             output,

@@ -566,8 +566,9 @@ pub fn big_cell_section(w: &mut String, cell: &BigCell, cores: usize) {
          device): \
          lesson 4's thread per device, the thread pool with {BIG_CELL_POOL} workers, and \
          lesson 10's task per device. The open-file hard limit was {} (the benchmark raises \
-         its soft limit to it; the lessons and fleets inherit it). **Peak sessions open** is \
-         the sum of the two fleets' peaks (each fleet has a clock of its own).\n",
+         its soft limit to it; the lessons and fleets inherit it). **Peak sessions open** counts \
+         both fleets' sessions on one clock (each fleet's events count from its own start: \
+         the second fleet's are shifted by the time between the two spawns).\n",
         BIG_FLEETS[0], BIG_FLEETS[1], cell.hard_limit
     );
     if let Some(why) = &cell.not_run {

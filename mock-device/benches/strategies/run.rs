@@ -335,16 +335,34 @@ pub fn run_job(
     row
 }
 
-/// The most sessions open at once over the fleets' latest runs ([`MockFleet::peak_open_since`]);
-/// for two fleets, the sum of their peaks (each has a clock of its own, so their records
-/// are not merged: an upper bound, close when both peak together).
+/// The most sessions open at once over the fleets' latest runs ([`MockFleet::record_since`]).
+/// For two fleets, their sessions on one clock: each fleet's events count from its own
+/// start, so the later fleet's are shifted by the time between their spawns (off by the
+/// difference of their start-up times, a few milliseconds).
 pub fn peak_open_since(fleets: &mut [MockFleet]) -> Option<Result<usize, String>> {
-    let mut sum = None;
-    for fleet in fleets {
-        match fleet.peak_open_since()? {
-            Ok(peak) => sum = Some(sum.unwrap_or(0) + peak),
+    let first = fleets.iter().map(|f| f.started).min()?;
+    let mut steps: Vec<(Duration, i8)> = Vec::new();
+    for fleet in fleets.iter_mut() {
+        let offset = fleet.started.duration_since(first);
+        let record = match fleet.record_since()? {
+            Ok(record) => record,
             Err(e) => return Some(Err(e)),
+        };
+        for (session, end) in record.sessions.iter().zip(record.ends()) {
+            steps.push((session.accepted + offset, 1));
+            steps.push((end + offset, -1));
         }
     }
-    sum.map(Ok)
+    // As `Record::peak_open`: at the same instant the closes go first.
+    steps.sort_unstable();
+    let (mut open, mut peak) = (0usize, 0usize);
+    for (_, step) in steps {
+        if step > 0 {
+            open += 1;
+            peak = peak.max(open);
+        } else {
+            open = open.saturating_sub(1);
+        }
+    }
+    Some(Ok(peak))
 }
