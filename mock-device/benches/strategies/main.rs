@@ -1,5 +1,7 @@
 //! The strategies benchmark: every way the lessons talk to many devices, against a standalone
-//! mock fleet, at 10, 100 and 1000 devices and 0, 100 ms and 1 s of latency per device.
+//! mock fleet, at 10, 100 and 1000 devices and 0, 100 ms and 1 s of latency per device; the
+//! per-device strategies and the large pool at 10,000 devices; and the thread pool against a
+//! shared AAA server, pool size against failures.
 //!
 //! ```text
 //! cargo bench -p mock-device --bench strategies
@@ -13,7 +15,21 @@
 //! `BENCHMARKS.md` and a plot of wall time against N to `BENCHMARKS.svg`, both at the root
 //! of the repository. In the zero-latency cell of 1000 devices it also measures what the
 //! recording costs: the thread pool against that fleet and against one started without
-//! `--events-out`, in alternating runs. The full run takes about 12 minutes on 2 cores.
+//! `--events-out`, in alternating runs. The strategies include lesson 10's tasks on one
+//! thread, as a task per device (`all_at_once`) and as a pool (`ssh_tasks_ascompleted`).
+//!
+//! Then the part `big` (`scale.rs`): the mock's start-up with 10,000 devices, and the
+//! 10,000-device cell, two fleets of 5000 (`--name-prefix a-`, `b-`, login delay 1 s) with
+//! their inventories joined, against which lesson 4's thread per device, the thread pool
+//! with 1000 workers and lesson 10's task per device run in turn (`--timeout 30`). It needs
+//! an open-file hard limit of about 10,300 (a session per device in the client); the
+//! benchmark raises its soft limit to the hard one, and skips the cell, saying why, below
+//! that. And the part `aaa` (`aaa.rs`): 200 devices behind an AAA server of capacity 8, the
+//! thread pool with 1 to 128 workers, wall time and devices failed against W, into
+//! `BENCHMARKS-aaa.svg` as well.
+//!
+//! The full run takes about 17 minutes on 2 cores (the cells 13, the 10,000 devices 3, the
+//! AAA sweep 1).
 //!
 //! For trying it out (results go under `target/strategies-*/`, never over the committed
 //! files):
@@ -21,7 +37,11 @@
 //! ```text
 //! STRATEGIES_QUICK=1 cargo bench -p mock-device --bench strategies        # N = 10 only, one run each (the cost of recording: 2 pairs at N = 10)
 //! STRATEGIES_N=1000 STRATEGIES_LATENCY=0 cargo bench -p mock-device --bench strategies  # a subset
+//! STRATEGIES_ONLY=big,aaa cargo bench -p mock-device --bench strategies   # only those parts (cells, big, aaa)
 //! ```
+//!
+//! The variables combine: `STRATEGIES_ONLY=cells STRATEGIES_N=100` runs the cells of 100
+//! devices alone, `STRATEGIES_QUICK=1 STRATEGIES_ONLY=aaa` the sweep once per W.
 //!
 //! What is measured for each run of a lesson (Linux only, as it reads /proc):
 //! - wall time, from spawning the lesson to its exit;
@@ -37,13 +57,15 @@
 //!   (`mock_device::record::read_events_file`, `Record::peak_open`).
 //!
 //! Every run must exit 0 (every device answered); a run that does not is reported in the
-//! table and left out of the medians.
+//! table and left out of the medians. Not in the AAA sweep, where devices failing is what is
+//! measured: there a run counts when it ends on its own with the lesson's `N ok, M failed`.
 //!
 //! The files: `main.rs` (this: the strategies, i.e. which lesson part each one runs, and the
 //! order of the work), `config.rs` (settings and rows), `fleet.rs` (the mock fleet as a
 //! process, and its events file), `run.rs` (running a lesson and its rows), `cost.rs` (the
-//! cost of recording), `measure.rs` (/proc and getrusage), `markdown.rs` and `targets.rs`
-//! (BENCHMARKS.md), `plot.rs` (BENCHMARKS.svg).
+//! cost of recording), `scale.rs` (10,000 devices), `aaa.rs` (the AAA sweep), `measure.rs`
+//! (/proc and getrusage), `markdown.rs` and `targets.rs` (BENCHMARKS.md), `plot.rs`
+//! (BENCHMARKS.svg, BENCHMARKS-aaa.svg).
 
 mod aaa;
 mod config;

@@ -106,7 +106,7 @@ pub fn markdown(r: &Report) -> String {
     let _ = writeln!(w, "```sh");
     let _ = writeln!(
         w,
-        "cargo bench -p mock-device --bench strategies   # rewrites BENCHMARKS.md and BENCHMARKS.svg"
+        "cargo bench -p mock-device --bench strategies   # rewrites BENCHMARKS.md, BENCHMARKS.svg and BENCHMARKS-aaa.svg"
     );
     let _ = writeln!(
         w,
