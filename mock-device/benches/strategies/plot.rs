@@ -235,6 +235,7 @@ pub fn plot_aaa(path: &Path, sweep: &AaaSweep) -> Result<()> {
     chart
         .configure_secondary_axes()
         .y_desc("devices failed")
+        .y_label_formatter(&|y| format!("{y:.0}"))
         .axis_desc_style(("sans-serif", 16))
         .label_style(("sans-serif", 14))
         .draw()
