@@ -371,11 +371,11 @@ pub fn explain_slow(rows: &[Row], row: &Row, wall: f64) -> String {
 
 /// Why the russh client's sessions cost more CPU than the ssh2 client's: read from russh's
 /// source (`negotiation.rs`, `SAFE_KEX_ORDER`), where both sides' first choice is the
-/// post-quantum hybrid key exchange; libssh2 does not offer it.
+/// post-quantum hybrid key exchange; libssh2 (libssh2-sys 0.3.4) does not offer it.
 pub const KEX_NOTE: &str = "The russh client and the mock's russh server both put \
      `mlkem768x25519-sha256` first (russh's default key exchanges), so lesson 10's sessions \
-     do an ML-KEM-768 key exchange on top of X25519, on both sides; the ssh2 lessons \
-     (libssh2) negotiate plain `curve25519-sha256`.";
+     do an ML-KEM-768 key exchange on top of X25519, on both sides; the ssh2 lessons get \
+     X25519 alone (`curve25519-sha256`: libssh2 has no `mlkem768x25519-sha256`).";
 
 /// Targets (f)–(h): lesson 10 against lesson 4 and the ssh2 thread pool.
 pub fn async_targets(w: &mut String, r: &Report) {
@@ -484,7 +484,7 @@ pub fn async_targets(w: &mut String, r: &Report) {
                     if tw > lw {
                         let _ = writeln!(
                             w,
-                            "- Why the wall is missed: {}",
+                            "- Why the wall is missed. {}",
                             one_thread_why(tasks, threads, cores)
                         );
                     }
