@@ -284,10 +284,12 @@ pub fn run_job(
     let mut planned = config.runs.unwrap_or(1);
     let mut i = 0;
     while i < planned {
+        let began = Instant::now();
         let result = run_once(ws, &pids, &[], inventory, &row.job);
         if i == 0 && config.runs.is_none() {
-            let wall = result.as_ref().map_or(0.0, |m| m.wall);
-            planned = runs_for(wall, row.job.ideal());
+            // How long the first run took, whether or not it succeeded: a row that fails
+            // after a minute (a timeout) is not tried four more times.
+            planned = runs_for(began.elapsed().as_secs_f64(), row.job.ideal());
         }
         match result {
             Ok(m) => {
