@@ -398,18 +398,13 @@ pub fn async_targets(w: &mut String, r: &Report) {
                     fmt_secs(wall),
                     verdict(ratio <= 1.10 && row.failures.is_empty())
                 );
-                if let Some(l4) =
-                    find(r.rows, 1000, second, THREAD_PER_DEVICE, 1000).and_then(Row::wall)
-                {
+                let threads = find(r.rows, 1000, second, THREAD_PER_DEVICE, 1000);
+                if let Some(l4) = threads.and_then(Row::wall) {
                     let _ = writeln!(w, "- (thread per device, same cell: {})", fmt_secs(l4));
                 }
                 if ratio > 1.10 {
-                    let _ = writeln!(
-                        w,
-                        "  {} {KEX_NOTE} The client's share of the work runs on its one \
-                         thread, one core of the {cores}.",
-                        explain_slow(r.rows, row, wall)
-                    );
+                    let why = threads.map_or(String::new(), |t| one_thread_why(row, t, cores));
+                    let _ = writeln!(w, "  {} {why}", explain_slow(r.rows, row, wall));
                 }
             }
             None => {
