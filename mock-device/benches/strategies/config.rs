@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
-use crate::{Kind, MAP, POOL_WORKERS, SMALL_POOL, STRATEGIES, Strategy, THREAD_POOL};
+use crate::{ASYNC_POOL, Kind, MAP, POOL_WORKERS, SMALL_POOL, STRATEGIES, Strategy, THREAD_POOL};
 
 /// Runs against each fleet (recording and not) for the cost of recording; quick mode: 2.
 pub const COST_PAIRS: usize = 10;
@@ -27,6 +27,43 @@ pub struct Config {
     pub cost_n: Option<usize>,
     /// Runs against each fleet, recording and not, for that.
     pub cost_pairs: usize,
+    /// Which parts of the benchmark run (`STRATEGIES_ONLY`; all by default).
+    pub only: Parts,
+}
+
+/// The benchmark's three parts: the (N, latency) cells, the 10,000 devices (the mock's
+/// start-up and the client cell), the AAA sweep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parts {
+    pub cells: bool,
+    pub big: bool,
+    pub aaa: bool,
+}
+
+impl Parts {
+    pub const ALL: Parts = Parts {
+        cells: true,
+        big: true,
+        aaa: true,
+    };
+
+    /// `STRATEGIES_ONLY=big,aaa`: the parts named, out of `cells`, `big` and `aaa`.
+    pub fn from_names(names: &[String]) -> Result<Parts> {
+        let mut parts = Parts {
+            cells: false,
+            big: false,
+            aaa: false,
+        };
+        for name in names {
+            match name.as_str() {
+                "cells" => parts.cells = true,
+                "big" => parts.big = true,
+                "aaa" => parts.aaa = true,
+                other => bail!("STRATEGIES_ONLY: `{other}` is not one of cells, big, aaa"),
+            }
+        }
+        Ok(parts)
+    }
 }
 
 pub fn parse_list<T>(var: &str, parse: impl Fn(&str) -> Result<T>) -> Result<Option<Vec<T>>> {
@@ -53,13 +90,16 @@ impl Config {
             || std::env::var("STRATEGIES_QUICK").is_ok_and(|v| !v.is_empty() && v != "0");
         let ns = parse_list("STRATEGIES_N", |s| Ok(s.parse::<usize>()?))?;
         let latencies = parse_list("STRATEGIES_LATENCY", parse_latency)?;
+        let only = parse_list("STRATEGIES_ONLY", |s| Ok(s.to_string()))?
+            .map(|names| Parts::from_names(&names))
+            .transpose()?;
         let all_ns = vec![10, 100, 1000];
         let all_latencies = vec![
             Duration::ZERO,
             Duration::from_millis(100),
             Duration::from_secs(1),
         ];
-        let subset = ns.is_some() || latencies.is_some();
+        let subset = ns.is_some() || latencies.is_some() || only.is_some();
         let mut config = if quick {
             Config {
                 ns: ns.unwrap_or_else(|| vec![10]),
@@ -70,6 +110,7 @@ impl Config {
                 quick: true,
                 cost_n: None,
                 cost_pairs: 2,
+                only: only.unwrap_or(Parts::ALL),
             }
         } else if subset {
             Config {
@@ -81,6 +122,7 @@ impl Config {
                 quick: false,
                 cost_n: None,
                 cost_pairs: COST_PAIRS,
+                only: only.unwrap_or(Parts::ALL),
             }
         } else {
             Config {
@@ -92,12 +134,13 @@ impl Config {
                 quick: false,
                 cost_n: None,
                 cost_pairs: COST_PAIRS,
+                only: Parts::ALL,
             }
         };
         if config.ns.contains(&0) {
             bail!("STRATEGIES_N: every N must be at least 1");
         }
-        if config.latencies.contains(&Duration::ZERO) {
+        if config.only.cells && config.latencies.contains(&Duration::ZERO) {
             config.cost_n = config.ns.iter().copied().max();
         }
         Ok(config)
@@ -111,9 +154,30 @@ pub struct Job {
     pub n: usize,
     pub latency: Duration,
     pub workers: usize,
+    /// Flags after the usual ones (`--timeout 30` at 10,000 devices, `--retries 5`).
+    pub extra: Vec<String>,
 }
 
 impl Job {
+    pub fn new(strategy: usize, n: usize, latency: Duration, workers: usize) -> Job {
+        Job {
+            strategy,
+            n,
+            latency,
+            workers,
+            extra: Vec::new(),
+        }
+    }
+
+    /// W for a strategy's kind over `n` devices: 1, N, or a pool of `pool` at most.
+    pub fn workers_for(kind: Kind, n: usize, pool: usize) -> usize {
+        match kind {
+            Kind::Serial => 1,
+            Kind::PerDevice => n,
+            Kind::Pool => n.min(pool),
+        }
+    }
+
     pub fn strategy(&self) -> &'static Strategy {
         &STRATEGIES[self.strategy]
     }
@@ -133,6 +197,7 @@ impl Job {
             args.push("--workers".into());
             args.push(self.workers.to_string());
         }
+        args.extend(self.extra.iter().cloned());
         args
     }
 
@@ -149,25 +214,11 @@ pub fn jobs(n: usize, latency: Duration) -> Vec<Job> {
     let mut jobs: Vec<Job> = STRATEGIES
         .iter()
         .enumerate()
-        .map(|(i, s)| Job {
-            strategy: i,
-            n,
-            latency,
-            workers: match s.kind {
-                Kind::Serial => 1,
-                Kind::PerDevice => n,
-                Kind::Pool => n.min(POOL_WORKERS),
-            },
-        })
+        .map(|(i, s)| Job::new(i, n, latency, Job::workers_for(s.kind, n, POOL_WORKERS)))
         .collect();
     if n == 1000 && latency.is_zero() {
-        for strategy in [THREAD_POOL, MAP] {
-            jobs.push(Job {
-                strategy,
-                n,
-                latency,
-                workers: SMALL_POOL,
-            });
+        for strategy in [THREAD_POOL, MAP, ASYNC_POOL] {
+            jobs.push(Job::new(strategy, n, latency, SMALL_POOL));
         }
     }
     jobs

@@ -65,12 +65,7 @@ pub fn measure_cost(
     t0: Instant,
 ) -> Cost {
     let n = recording.n;
-    let job = Job {
-        strategy: THREAD_POOL,
-        n,
-        latency: Duration::ZERO,
-        workers: n.min(SMALL_POOL),
-    };
+    let job = Job::new(THREAD_POOL, n, Duration::ZERO, n.min(SMALL_POOL));
     let mut cost = Cost {
         job,
         recording: Vec::new(),
@@ -82,7 +77,13 @@ pub fn measure_cost(
         "N={n:<4} recording cost, thread pool W={:<4}",
         cost.job.workers
     );
-    if let Err(e) = run_once(ws, plain, &[recording.pid], &cost.job) {
+    if let Err(e) = run_once(
+        ws,
+        &[plain.pid],
+        &[recording.pid],
+        &plain.inventory,
+        &cost.job,
+    ) {
         cost.failures
             .push(format!("warm-up run, fleet not recording: {e}"));
     }
@@ -94,7 +95,7 @@ pub fn measure_cost(
         } else {
             (plain, &*recording, "not recording")
         };
-        match run_once(ws, fleet, &[idle.pid], &cost.job) {
+        match run_once(ws, &[fleet.pid], &[idle.pid], &fleet.inventory, &cost.job) {
             Ok(m) => {
                 println!(
                     "[{:>6.0} s] {label} run {}/{}, fleet {side:<13}: {:>8.3} s  cpu {:>6.2} s  mock cpu {:>5.2} s",

@@ -16,7 +16,7 @@ use anyhow::{Context, Result, bail};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use mock_device::record::read_events_file;
+use mock_device::record::{Record, read_events_file};
 
 use crate::measure::kb_field;
 use crate::run::Workspace;
@@ -29,6 +29,8 @@ pub struct MockFleet {
     /// Its number of devices.
     pub n: usize,
     pub inventory: PathBuf,
+    /// When the process was spawned: about when its clock (the events' `t`) started.
+    pub started: Instant,
     /// From spawning the process to a complete inventory file.
     pub ready_after: Duration,
     /// The start-up time the mock printed itself (`N devices started in X ms`).
@@ -36,7 +38,8 @@ pub struct MockFleet {
     pub output: Arc<Mutex<VecDeque<String>>>,
     /// The fleet's `--events-out` file, when it records.
     pub events: Option<PathBuf>,
-    /// Sessions of the events file already handed out by [`MockFleet::peak_open_since`].
+    /// Sessions of the events file already handed out by [`MockFleet::peak_open_since`]
+    /// and [`MockFleet::record_since`].
     pub sessions_seen: usize,
 }
 
@@ -85,6 +88,20 @@ impl MockFleet {
             Recording::On => format!("fleet-{n}"),
             Recording::Off => format!("fleet-{n}-plain"),
         };
+        MockFleet::start_with(bin, &name, n, login_delay, dir, recording, &[])
+    }
+
+    /// A fleet whose files are called `name` in `dir`, with more flags (`--name-prefix a-`,
+    /// the AAA server's).
+    pub fn start_with(
+        bin: &Path,
+        name: &str,
+        n: usize,
+        login_delay: Duration,
+        dir: &Path,
+        recording: Recording,
+        extra: &[String],
+    ) -> Result<MockFleet> {
         let inventory = dir.join(format!("{name}.yaml"));
         let _ = fs::remove_file(&inventory);
         let events = (recording == Recording::On).then(|| dir.join(format!("{name}.jsonl")));
@@ -102,6 +119,7 @@ impl MockFleet {
             .arg("0s")
             .arg("--inventory-out")
             .arg(&inventory)
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -120,6 +138,7 @@ impl MockFleet {
             pid,
             n,
             inventory,
+            started,
             ready_after: Duration::ZERO,
             reported: None,
             output,
@@ -175,6 +194,12 @@ impl MockFleet {
     /// call (the runs of one row: they run one after the other against this fleet), from
     /// its events file. `None` when the fleet does not record.
     pub fn peak_open_since(&mut self) -> Option<Result<usize, String>> {
+        Some(self.record_since()?.map(|record| record.peak_open().0))
+    }
+
+    /// The record of the sessions the fleet accepted since the last call (or the last
+    /// [`MockFleet::peak_open_since`]), from its events file. `None` when it does not record.
+    pub fn record_since(&mut self) -> Option<Result<Record, String>> {
         let path = self.events.clone()?;
         wait_until_still(&path);
         Some(match read_events_file(&path) {
@@ -184,7 +209,7 @@ impl MockFleet {
                 let seen = self.sessions_seen.min(record.sessions.len());
                 self.sessions_seen = record.sessions.len();
                 record.sessions.drain(..seen);
-                Ok(record.peak_open().0)
+                Ok(record)
             }
             Err(e) => Err(e.to_string()),
         })

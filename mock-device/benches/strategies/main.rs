@@ -1,5 +1,7 @@
 //! The strategies benchmark: every way the lessons talk to many devices, against a standalone
-//! mock fleet, at 10, 100 and 1000 devices and 0, 100 ms and 1 s of latency per device.
+//! mock fleet, at 10, 100 and 1000 devices and 0, 100 ms and 1 s of latency per device; the
+//! per-device strategies and the large pool at 10,000 devices; and the thread pool against a
+//! shared AAA server, pool size against failures.
 //!
 //! ```text
 //! cargo bench -p mock-device --bench strategies
@@ -13,7 +15,21 @@
 //! `BENCHMARKS.md` and a plot of wall time against N to `BENCHMARKS.svg`, both at the root
 //! of the repository. In the zero-latency cell of 1000 devices it also measures what the
 //! recording costs: the thread pool against that fleet and against one started without
-//! `--events-out`, in alternating runs. The full run takes about 12 minutes on 2 cores.
+//! `--events-out`, in alternating runs. The strategies include lesson 10's tasks on one
+//! thread, as a task per device (`all_at_once`) and as a pool (`ssh_tasks_ascompleted`).
+//!
+//! Then the part `big` (`scale.rs`): the mock's start-up with 10,000 devices, and the
+//! 10,000-device cell, two fleets of 5000 (`--name-prefix a-`, `b-`, login delay 1 s) with
+//! their inventories joined, against which lesson 4's thread per device, the thread pool
+//! with 1000 workers and lesson 10's task per device run in turn (`--timeout 30`). It needs
+//! an open-file hard limit of about 10,300 (a session per device in the client); the
+//! benchmark raises its soft limit to the hard one, and skips the cell, saying why, below
+//! that. And the part `aaa` (`aaa.rs`): 200 devices behind an AAA server of capacity 8, the
+//! thread pool with 1 to 128 workers, wall time and devices failed against W, into
+//! `BENCHMARKS-aaa.svg` as well.
+//!
+//! The full run takes about 17 minutes on 2 cores (the cells 13, the 10,000 devices 3, the
+//! AAA sweep 1).
 //!
 //! For trying it out (results go under `target/strategies-*/`, never over the committed
 //! files):
@@ -21,7 +37,11 @@
 //! ```text
 //! STRATEGIES_QUICK=1 cargo bench -p mock-device --bench strategies        # N = 10 only, one run each (the cost of recording: 2 pairs at N = 10)
 //! STRATEGIES_N=1000 STRATEGIES_LATENCY=0 cargo bench -p mock-device --bench strategies  # a subset
+//! STRATEGIES_ONLY=big,aaa cargo bench -p mock-device --bench strategies   # only those parts (cells, big, aaa)
 //! ```
+//!
+//! The variables combine: `STRATEGIES_ONLY=cells STRATEGIES_N=100` runs the cells of 100
+//! devices alone, `STRATEGIES_QUICK=1 STRATEGIES_ONLY=aaa` the sweep once per W.
 //!
 //! What is measured for each run of a lesson (Linux only, as it reads /proc):
 //! - wall time, from spawning the lesson to its exit;
@@ -37,14 +57,17 @@
 //!   (`mock_device::record::read_events_file`, `Record::peak_open`).
 //!
 //! Every run must exit 0 (every device answered); a run that does not is reported in the
-//! table and left out of the medians.
+//! table and left out of the medians. Not in the AAA sweep, where devices failing is what is
+//! measured: there a run counts when it ends on its own with the lesson's `N ok, M failed`.
 //!
 //! The files: `main.rs` (this: the strategies, i.e. which lesson part each one runs, and the
 //! order of the work), `config.rs` (settings and rows), `fleet.rs` (the mock fleet as a
 //! process, and its events file), `run.rs` (running a lesson and its rows), `cost.rs` (the
-//! cost of recording), `measure.rs` (/proc and getrusage), `markdown.rs` and `targets.rs`
-//! (BENCHMARKS.md), `plot.rs` (BENCHMARKS.svg).
+//! cost of recording), `scale.rs` (10,000 devices), `aaa.rs` (the AAA sweep), `measure.rs`
+//! (/proc and getrusage), `markdown.rs` and `targets.rs` (BENCHMARKS.md), `plot.rs`
+//! (BENCHMARKS.svg, BENCHMARKS-aaa.svg).
 
+mod aaa;
 mod config;
 mod cost;
 mod fleet;
@@ -52,6 +75,7 @@ mod markdown;
 mod measure;
 mod plot;
 mod run;
+mod scale;
 mod targets;
 
 use std::fs;
@@ -61,13 +85,15 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use crate::aaa::measure_aaa_sweep;
 use crate::config::{Config, jobs};
 use crate::cost::measure_cost;
 use crate::fleet::{MockFleet, Recording, measure_big_fleet};
 use crate::markdown::{Report, fmt_latency, git_commit, markdown, utc_now};
 use crate::measure::{Measure, children_cpu, clock_ticks, loadavg, machine, machine_cpu, own_cpu};
-use crate::plot::plot;
+use crate::plot::{plot, plot_aaa};
 use crate::run::{Workspace, run_job};
+use crate::scale::{measure_big_cell, raise_open_files};
 
 /// Pools get `min(N, POOL_WORKERS)` workers.
 pub const POOL_WORKERS: usize = 100;
@@ -75,6 +101,9 @@ pub const POOL_WORKERS: usize = 100;
 pub const SMALL_POOL: usize = 16;
 /// Devices of the mock start-up measurement.
 pub const BIG_FLEET: usize = 10_000;
+/// Devices of the client cell at scale (two fleets), and its thread pool's workers.
+pub const BIG_CELL: usize = 10_000;
+pub const BIG_CELL_POOL: usize = 1000;
 /// A run expected to last longer than this (its ideal time) is made once.
 pub const SINGLE_RUN_ABOVE: Duration = Duration::from_secs(60);
 
@@ -100,7 +129,7 @@ pub struct Strategy {
 }
 
 /// The strategies, in the course's order (also the order of the tables and the plot's colours).
-pub const STRATEGIES: [Strategy; 7] = [
+pub const STRATEGIES: [Strategy; 9] = [
     Strategy {
         name: "serial",
         bin: "01-overview",
@@ -143,12 +172,27 @@ pub const STRATEGIES: [Strategy; 7] = [
         args: &["--part", "ssh_procs_map"],
         kind: Kind::Pool,
     },
+    Strategy {
+        name: "async, all at once",
+        bin: "10-async",
+        args: &["--part", "all_at_once"],
+        kind: Kind::PerDevice,
+    },
+    Strategy {
+        name: "async pool",
+        bin: "10-async",
+        args: &["--part", "ssh_tasks_ascompleted"],
+        kind: Kind::Pool,
+    },
 ];
 
 // Indexes into STRATEGIES of the rows the targets name.
+pub const THREAD_PER_DEVICE: usize = 1;
 pub const THREAD_POOL: usize = 3;
 pub const MAP: usize = 5;
 pub const PROCESS_POOL: usize = 6;
+pub const ASYNC_ALL: usize = 7;
+pub const ASYNC_POOL: usize = 8;
 
 pub const MIB: f64 = 1024.0 * 1024.0;
 
@@ -182,6 +226,7 @@ fn main() -> Result<()> {
     let target = bin_dir.parent().unwrap_or(&bin_dir).to_path_buf();
     let config = Config::from_env(&root, &target)?;
     nix::sys::prctl::set_child_subreaper(true).context("cannot become a child subreaper")?;
+    let hard_limit = raise_open_files()?;
 
     build(&root)?;
     // Copies: another build in the same target directory during the benchmark (other
@@ -189,7 +234,9 @@ fn main() -> Result<()> {
     let scratch = tempfile::tempdir().context("cannot make a temporary directory")?;
     let copies = scratch.path().join("bin");
     fs::create_dir_all(&copies)?;
-    for name in STRATEGIES.iter().map(|s| s.bin).chain(["mock-device"]) {
+    let mut names: Vec<&str> = STRATEGIES.iter().map(|s| s.bin).collect();
+    names.dedup();
+    for name in names.into_iter().chain(["mock-device"]) {
         let built = bin_dir.join(name);
         fs::copy(&built, copies.join(name))
             .with_context(|| format!("{} was not built", built.display()))?;
@@ -203,12 +250,13 @@ fn main() -> Result<()> {
     // After the build, which loads the machine itself.
     let load_before = loadavg();
     println!(
-        "{} cores, {}, {}; load average {load_before}; N {:?}, latencies {:?}{}",
+        "{} cores, {}, {}; load average {load_before}; N {:?}, latencies {:?}; parts {:?}{}",
         machine.cores,
         machine.memory,
         machine.cpu,
         config.ns,
         config.latencies,
+        config.only,
         if config.quick { " (quick)" } else { "" }
     );
     let measuring = Instant::now();
@@ -218,7 +266,12 @@ fn main() -> Result<()> {
     let mock = ws.bin_dir.join("mock-device");
     let mut rows = Vec::new();
     let mut cost = None;
-    for &latency in &config.latencies {
+    let cells = if config.only.cells {
+        config.latencies.clone()
+    } else {
+        Vec::new()
+    };
+    for &latency in &cells {
         for &n in &config.ns {
             let mut fleet = MockFleet::start(&mock, n, latency, ws.scratch.path(), Recording::On)
                 .with_context(|| format!("starting the fleet of {n} devices"))?;
@@ -229,8 +282,10 @@ fn main() -> Result<()> {
                 fleet.ready_after.as_secs_f64(),
                 fleet.pid
             );
+            let inventory = fleet.inventory.clone();
             for job in jobs(n, latency) {
-                rows.push(run_job(&ws, &mut fleet, job, &config, t0));
+                let fleets = std::slice::from_mut(&mut fleet);
+                rows.push(run_job(&ws, fleets, &inventory, job, &config, t0));
             }
             if latency.is_zero() && config.cost_n == Some(n) {
                 // Started only now, so that it sits idle through none of the other rows.
@@ -242,7 +297,15 @@ fn main() -> Result<()> {
             fleet.stop()?;
         }
     }
-    let big = measure_big_fleet(&ws, if config.quick { 1 } else { 3 });
+    let (big, big_cell) = if config.only.big {
+        (
+            Some(measure_big_fleet(&ws, if config.quick { 1 } else { 3 })),
+            Some(measure_big_cell(&ws, &config, hard_limit, t0)),
+        )
+    } else {
+        (None, None)
+    };
+    let aaa = config.only.aaa.then(|| measure_aaa_sweep(&ws, &config, t0));
 
     let (busy1, _) = machine_cpu(ws.ticks);
     let ours1 = own_cpu() + children_cpu()?;
@@ -251,13 +314,19 @@ fn main() -> Result<()> {
     let others_share = (others / (span * machine.cores.max(1) as f64)).clamp(0.0, 1.0);
     let load_after = loadavg();
 
-    let all: Vec<&Measure> = rows.iter().flat_map(|r| &r.runs).collect();
+    let all: Vec<&Measure> = rows
+        .iter()
+        .chain(big_cell.iter().flat_map(|c| &c.rows))
+        .flat_map(|r| &r.runs)
+        .collect();
     let sample_count: usize = all.iter().map(|m| m.samples).sum();
     let sampled_time: f64 = all.iter().map(|m| m.wall).sum();
     let report = Report {
         config: &config,
         rows: &rows,
-        big: &big,
+        big: big.as_ref(),
+        big_cell: big_cell.as_ref(),
+        aaa: aaa.as_ref(),
         cost: cost.as_ref(),
         machine: &machine,
         load_before,
@@ -271,16 +340,25 @@ fn main() -> Result<()> {
     fs::create_dir_all(&config.out_dir)?;
     let md_path = config.out_dir.join("BENCHMARKS.md");
     let svg_path = config.out_dir.join("BENCHMARKS.svg");
+    let aaa_path = config.out_dir.join("BENCHMARKS-aaa.svg");
     fs::write(&md_path, markdown(&report))
         .with_context(|| format!("cannot write {}", md_path.display()))?;
-    plot(&svg_path, &config, &rows).context("cannot draw the plot")?;
+    if config.only.cells {
+        plot(&svg_path, &config, &rows).context("cannot draw the plot")?;
+    }
+    if let Some(aaa) = &aaa {
+        plot_aaa(&aaa_path, aaa).context("cannot draw the AAA sweep's plot")?;
+    }
     println!(
-        "wrote {} and {} in {:.1} min",
+        "wrote {} (and its plots) in {:.1} min",
         md_path.display(),
-        svg_path.display(),
         t0.elapsed().as_secs_f64() / 60.0
     );
-    let failed: usize = rows.iter().map(|r| r.failures.len()).sum();
+    let failed: usize = rows
+        .iter()
+        .chain(big_cell.iter().flat_map(|c| &c.rows))
+        .map(|r| r.failures.len())
+        .sum();
     if failed > 0 {
         println!("{failed} runs failed: see the tables");
     }

@@ -7,13 +7,15 @@ use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use crate::Kind;
+use crate::aaa::{AAA_CAPACITY, AAA_DELAY, AAA_DEVICES, AAA_TIMEOUT, AaaSweep, aaa_floor};
 use crate::config::Config;
 use crate::cost::{Cost, total_cpu};
 use crate::fleet::BigFleet;
 use crate::measure::{Machine, Measure};
 use crate::run::{Row, median};
+use crate::scale::{BIG_FLEETS, BIG_TIMEOUT, BigCell};
 use crate::targets::targets;
-use crate::{POOL_WORKERS, SMALL_POOL, STRATEGIES};
+use crate::{BIG_CELL, BIG_CELL_POOL, POOL_WORKERS, SMALL_POOL, STRATEGIES};
 
 pub fn fmt_latency(d: Duration) -> String {
     if d.is_zero() {
@@ -48,7 +50,12 @@ pub fn find(rows: &[Row], n: usize, latency: Duration, strategy: usize, w: usize
 pub struct Report<'a> {
     pub config: &'a Config,
     pub rows: &'a [Row],
-    pub big: &'a BigFleet,
+    /// The mock's start-up with 10,000 devices (`None`: the part `big` was not run).
+    pub big: Option<&'a BigFleet>,
+    /// The client cell of 10,000 devices (`None`: not run).
+    pub big_cell: Option<&'a BigCell>,
+    /// The AAA sweep (`None`: not run).
+    pub aaa: Option<&'a AaaSweep>,
     /// The cost of recording (`None`: zero latency was not among the cells run).
     pub cost: Option<&'a Cost>,
     pub machine: &'a Machine,
@@ -64,7 +71,11 @@ pub struct Report<'a> {
 pub fn markdown(r: &Report) -> String {
     let mut md = String::new();
     let w = &mut md;
-    let _ = writeln!(w, "# Benchmarks: seven strategies, 10 to 1000 devices\n");
+    let _ = writeln!(
+        w,
+        "# Benchmarks: {} strategies, 10 to 10,000 devices; pools behind an AAA server\n",
+        STRATEGIES.len()
+    );
     let _ = writeln!(
         w,
         "Written by `cargo bench -p mock-device --bench strategies` \
@@ -78,20 +89,24 @@ pub fn markdown(r: &Report) -> String {
         } else if r.config.quick {
             " **Quick mode (STRATEGIES_QUICK): N = 10 only, one run per row.**"
         } else {
-            " **A subset (STRATEGIES_N / STRATEGIES_LATENCY).**"
+            " **A subset (STRATEGIES_N / STRATEGIES_LATENCY / STRATEGIES_ONLY).**"
         }
     );
     let _ = writeln!(
         w,
         "![Wall time against the number of devices, one panel per latency](BENCHMARKS.svg)\n"
     );
-    let _ = writeln!(w, "The plot: [BENCHMARKS.svg](BENCHMARKS.svg).\n");
+    let _ = writeln!(
+        w,
+        "The plots: [BENCHMARKS.svg](BENCHMARKS.svg), and the AAA sweep's, \
+         [BENCHMARKS-aaa.svg](BENCHMARKS-aaa.svg) ([below](#the-aaa-sweep-pool-size-against-a-shared-aaa-server)).\n"
+    );
 
     let _ = writeln!(w, "## Reproduce\n");
     let _ = writeln!(w, "```sh");
     let _ = writeln!(
         w,
-        "cargo bench -p mock-device --bench strategies   # rewrites BENCHMARKS.md and BENCHMARKS.svg"
+        "cargo bench -p mock-device --bench strategies   # rewrites BENCHMARKS.md, BENCHMARKS.svg and BENCHMARKS-aaa.svg"
     );
     let _ = writeln!(
         w,
@@ -100,6 +115,10 @@ pub fn markdown(r: &Report) -> String {
     let _ = writeln!(
         w,
         "STRATEGIES_N=1000 STRATEGIES_LATENCY=1s cargo bench -p mock-device --bench strategies   # a subset, into target/strategies-subset/"
+    );
+    let _ = writeln!(
+        w,
+        "STRATEGIES_ONLY=big,aaa cargo bench -p mock-device --bench strategies   # only some parts (cells, big, aaa), into target/strategies-subset/"
     );
     let _ = writeln!(w, "```\n");
     let _ = writeln!(
@@ -165,8 +184,10 @@ pub fn markdown(r: &Report) -> String {
     let _ = writeln!(
         w,
         "- **Pools** get W = min(N, {POOL_WORKERS}) workers; a thread or process per device \
-         has W = N; serial has W = 1. Two more rows, the thread pool and map with W = \
-         {SMALL_POOL} over 1000 devices at zero latency, are the sessions/s target.\n"
+         has W = N; serial has W = 1. Three more rows, the thread pool, map and the async pool \
+         with W = {SMALL_POOL} over 1000 devices at zero latency, are the sessions/s targets. \
+         The async strategies are lesson 10's: tasks on a tokio runtime of one thread, with \
+         the russh client (`shared::async_ssh`); all the others use the ssh2 client.\n"
     );
     let _ = writeln!(w, "| strategy | lesson binary and arguments |\n|---|---|");
     for s in &STRATEGIES {
@@ -241,68 +262,25 @@ pub fn markdown(r: &Report) -> String {
                     humantime::format_duration(latency).to_string()
                 }
             );
-            let _ = writeln!(
-                w,
-                "| strategy | W | wall | min–max | ideal | efficiency | sessions/s | client CPU | client peak RSS | peak PSS | mock CPU | others | peak sessions open (mock) | runs |"
-            );
-            let _ = writeln!(
-                w,
-                "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"
-            );
-            for row in rows {
-                let ideal = row.job.ideal().as_secs_f64();
-                let ideal_text = fmt_secs(ideal);
-                if let Some(why) = &row.skipped {
-                    let _ = writeln!(
-                        w,
-                        "| {} | {} | {why} | | {ideal_text} | | | | | | | | | 0 |",
-                        row.job.strategy().name,
-                        row.job.workers
-                    );
-                    continue;
-                }
-                let min = row
-                    .runs
-                    .iter()
-                    .map(|m| m.wall)
-                    .fold(f64::INFINITY, f64::min);
-                let max = row.runs.iter().map(|m| m.wall).fold(0.0, f64::max);
-                let runs = if row.failures.is_empty() {
-                    row.runs.len().to_string()
-                } else {
-                    format!("{} ok, **{} FAILED**", row.runs.len(), row.failures.len())
-                };
-                let _ = writeln!(
-                    w,
-                    "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-                    row.job.strategy().name,
-                    row.job.workers,
-                    opt(row.wall(), |v| format!("**{}**", fmt_secs(v))),
-                    if row.runs.len() > 1 {
-                        format!("{min:.3}–{max:.3}")
-                    } else {
-                        String::new()
-                    },
-                    ideal_text,
-                    opt(row.efficiency(), |e| format!("{:.0} %", e * 100.0)),
-                    opt(row.rate(), |v| format!("{v:.0}")),
-                    opt(row.med(|m| m.cpu), |v| format!("{v:.2} s")),
-                    opt(row.rss_mib(), |v| format!("{v:.1} MiB")),
-                    opt(row.pss_mib(), |v| format!("{v:.1} MiB")),
-                    opt(row.med(|m| m.mock_cpu), |v| format!("{v:.2} s")),
-                    opt(row.med(|m| m.others), |v| format!("{:.0} %", v * 100.0)),
-                    peak_cell(&row.peak_open),
-                    runs
-                );
-            }
+            rows_table(w, &rows);
             let _ = writeln!(w);
         }
     }
     if let Some(cost) = r.cost {
         cost_table(w, cost);
     }
-    let unread: Vec<String> = r
+    if let Some(cell) = r.big_cell {
+        big_cell_section(w, cell, r.machine.cores);
+    }
+    if let Some(sweep) = r.aaa {
+        aaa_section(w, sweep);
+    }
+    let all_rows: Vec<&Row> = r
         .rows
+        .iter()
+        .chain(r.big_cell.iter().flat_map(|c| &c.rows))
+        .collect();
+    let unread: Vec<String> = all_rows
         .iter()
         .filter_map(|row| match &row.peak_open {
             Some(Err(e)) => Some(format!(
@@ -320,10 +298,9 @@ pub fn markdown(r: &Report) -> String {
         let _ = writeln!(w, "### Events files that could not be read\n");
         let _ = writeln!(w, "{}\n", unread.join("\n"));
     }
-    let failures: Vec<(&Row, &String)> = r
-        .rows
+    let failures: Vec<(&Row, &String)> = all_rows
         .iter()
-        .flat_map(|row| row.failures.iter().map(move |f| (row, f)))
+        .flat_map(|row| row.failures.iter().map(move |f| (*row, f)))
         .collect();
     if !failures.is_empty() {
         let _ = writeln!(w, "### Failed runs\n");
@@ -340,8 +317,7 @@ pub fn markdown(r: &Report) -> String {
         }
         let _ = writeln!(w);
     }
-    let busy: Vec<String> = r
-        .rows
+    let busy: Vec<String> = all_rows
         .iter()
         .filter_map(|row| {
             let others = row.med(|m| m.others)?;
@@ -364,8 +340,7 @@ pub fn markdown(r: &Report) -> String {
             busy.join("; ")
         );
     }
-    let stragglers: usize = r
-        .rows
+    let stragglers: usize = all_rows
         .iter()
         .flat_map(|row| &row.runs)
         .map(|m| m.stragglers)
@@ -380,6 +355,65 @@ pub fn markdown(r: &Report) -> String {
 
     targets(w, r);
     md
+}
+
+/// One table of rows: a cell (N, latency) of the benchmark.
+pub fn rows_table(w: &mut String, rows: &[&Row]) {
+    let _ = writeln!(
+        w,
+        "| strategy | W | wall | min–max | ideal | efficiency | sessions/s | client CPU | client peak RSS | peak PSS | mock CPU | others | peak sessions open (mock) | runs |"
+    );
+    let _ = writeln!(
+        w,
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|"
+    );
+    for row in rows {
+        let ideal = row.job.ideal().as_secs_f64();
+        let ideal_text = fmt_secs(ideal);
+        if let Some(why) = &row.skipped {
+            let _ = writeln!(
+                w,
+                "| {} | {} | {why} | | {ideal_text} | | | | | | | | | 0 |",
+                row.job.strategy().name,
+                row.job.workers
+            );
+            continue;
+        }
+        let min = row
+            .runs
+            .iter()
+            .map(|m| m.wall)
+            .fold(f64::INFINITY, f64::min);
+        let max = row.runs.iter().map(|m| m.wall).fold(0.0, f64::max);
+        let runs = if row.failures.is_empty() {
+            row.runs.len().to_string()
+        } else {
+            format!("{} ok, **{} FAILED**", row.runs.len(), row.failures.len())
+        };
+        let _ = writeln!(
+            w,
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            row.job.strategy().name,
+            row.job.workers,
+            opt(row.wall(), |v| format!("**{}**", fmt_secs(v))),
+            if row.runs.len() > 1 {
+                format!("{min:.3}–{max:.3}")
+            } else {
+                String::new()
+            },
+            ideal_text,
+            opt(row.efficiency(), |e| format!("{:.0} %", e * 100.0)),
+            opt(row.rate(), |v| format!("{v:.0}")),
+            opt(row.med(|m| m.cpu), |v| format!("{v:.2} s")),
+            opt(row.rss_mib(), |v| format!("{v:.1} MiB")),
+            opt(row.pss_mib(), |v| format!("{v:.1} MiB")),
+            opt(row.med(|m| m.mock_cpu), |v| format!("{v:.2} s")),
+            opt(row.med(|m| m.others), |v| format!("{:.0} %", v * 100.0)),
+            peak_cell(&row.peak_open),
+            runs
+        );
+    }
+    let _ = writeln!(w);
 }
 
 /// The "peak sessions open (mock)" cell: "–" when not recorded, flagged when unreadable.
@@ -512,4 +546,191 @@ pub fn utc_now() -> String {
         rem / 3600,
         rem / 60 % 60
     )
+}
+
+/// The 10,000-device cell: how it was set up, and its table (or why it was not run).
+pub fn big_cell_section(w: &mut String, cell: &BigCell, cores: usize) {
+    let per_fleet = BIG_CELL / BIG_FLEETS.len();
+    let _ = writeln!(
+        w,
+        "### {BIG_CELL} devices, latency 1s (two fleets of {per_fleet})\n"
+    );
+    let _ = writeln!(
+        w,
+        "Two standalone fleets, `mock-device --devices {per_fleet} --login-delay 1000ms \
+         --command-delay 0s --name-prefix {} …` (and `{}`), their inventories joined into \
+         one, as the README's \"At scale\" recipe does (one fleet of {BIG_CELL} would need two \
+         open files per device in one process). The three rows run one after the other \
+         against the same two fleets, each lesson with `--timeout {BIG_TIMEOUT}` ({BIG_CELL} \
+         handshakes on {cores} cores can take longer than the default 10 s to reach the last \
+         device): \
+         lesson 4's thread per device, the thread pool with {BIG_CELL_POOL} workers, and \
+         lesson 10's task per device. The open-file hard limit was {} (the benchmark raises \
+         its soft limit to it; the lessons and fleets inherit it). **Peak sessions open** counts \
+         both fleets' sessions on one clock (each fleet's events count from its own start: \
+         the second fleet's are shifted by the time between the two spawns).\n",
+        BIG_FLEETS[0], BIG_FLEETS[1], cell.hard_limit
+    );
+    if let Some(why) = &cell.not_run {
+        let _ = writeln!(w, "{why}\n");
+    }
+    if !cell.rows.is_empty() {
+        let rows: Vec<&Row> = cell.rows.iter().collect();
+        rows_table(w, &rows);
+    }
+}
+
+/// The AAA sweep: set-up, table, plot, what it shows.
+pub fn aaa_section(w: &mut String, sweep: &AaaSweep) {
+    let _ = writeln!(
+        w,
+        "## The AAA sweep: pool size against a shared AAA server\n"
+    );
+    let _ = writeln!(
+        w,
+        "One fleet of {AAA_DEVICES} devices, `mock-device --devices {AAA_DEVICES} \
+         --login-delay 0ms --command-delay 0s --aaa-capacity {AAA_CAPACITY} --aaa-delay {}ms \
+         --aaa-timeout {}ms`: every login goes through one AAA server that works on \
+         {AAA_CAPACITY} at once, {} ms each, and refuses a login that waited {} ms in its \
+         queue (issue 13; mock-device/README.md, \"The network pushes back\"). Against it, the \
+         thread pool, `{} {} --workers W`, with W from 1 to 128. A run where devices failed \
+         exits 1, as it should; here that is the measurement, not a failed run. **devices \
+         failed**: the lesson's own `N ok, M failed` line (median over the runs); **devices \
+         ok/s**: the devices that answered per second of wall time (median); **AAA \
+         timeouts**, **peak sessions open** and **peak AAA logins at once**: the mock's \
+         record (`Record::refused_per_device(\"aaa timeout\")` per run, median; \
+         `Record::peak_open`, `Record::peak_aaa_busy`, the most over the runs).\n",
+        AAA_DELAY.as_millis(),
+        AAA_TIMEOUT.as_millis(),
+        AAA_DELAY.as_millis(),
+        AAA_TIMEOUT.as_millis(),
+        STRATEGIES[crate::THREAD_POOL].bin,
+        STRATEGIES[crate::THREAD_POOL].args.join(" ")
+    );
+    if !sweep.rows.is_empty() {
+        let _ = writeln!(
+            w,
+            "![Wall time and devices failed against the pool size, the AAA server's capacity \
+             marked](BENCHMARKS-aaa.svg)\n"
+        );
+        let _ = writeln!(
+            w,
+            "| W | wall | min–max | devices failed | devices ok/s | AAA timeouts (mock) | peak sessions open (mock) | peak AAA logins at once (mock) | client CPU | client peak RSS | runs |"
+        );
+        let _ = writeln!(w, "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|");
+        for row in &sweep.rows {
+            let walls: Vec<f64> = row.runs.iter().map(|r| r.measure.wall).collect();
+            let min = walls.iter().copied().fold(f64::INFINITY, f64::min);
+            let max = walls.iter().copied().fold(0.0, f64::max);
+            let (timeouts, open, busy) = match &row.mock {
+                Some(Ok(m)) => (
+                    m.aaa_timeouts.to_string(),
+                    m.peak_open.to_string(),
+                    m.peak_aaa_busy.to_string(),
+                ),
+                Some(Err(_)) => ("**unreadable**".into(), String::new(), String::new()),
+                None => ("–".into(), "–".into(), "–".into()),
+            };
+            let runs = if row.errors.is_empty() {
+                row.runs.len().to_string()
+            } else {
+                format!("{} ok, **{} FAILED**", row.runs.len(), row.errors.len())
+            };
+            let _ = writeln!(
+                w,
+                "| {}{} | {} | {} | {} | {} | {timeouts} | {open} | {busy} | {} | {} | {runs} |",
+                row.job.workers,
+                if row.retries {
+                    format!(", `{}`", row.job.extra.join(" "))
+                } else {
+                    String::new()
+                },
+                opt(row.wall(), |v| format!("**{}**", fmt_secs(v))),
+                if walls.len() > 1 {
+                    format!("{min:.3}–{max:.3}")
+                } else {
+                    String::new()
+                },
+                opt(row.failed(), |v| format!("**{v:.0}**")),
+                opt(row.ok_rate(), |v| format!("{v:.0}")),
+                opt(row.cpu(), |v| format!("{v:.2} s")),
+                opt(row.rss_mib(), |v| format!("{v:.1} MiB")),
+            );
+        }
+        let _ = writeln!(w);
+        let _ = writeln!(w, "{}\n", aaa_reading(sweep));
+    }
+    let errors: Vec<String> = sweep
+        .rows
+        .iter()
+        .flat_map(|row| {
+            row.errors
+                .iter()
+                .map(move |e| format!("- W = {}: {}", row.job.workers, e.replace('|', "\\|")))
+        })
+        .chain(sweep.notes.iter().map(|n| format!("- {n}")))
+        .collect();
+    if !errors.is_empty() {
+        let _ = writeln!(w, "{}\n", errors.join("\n"));
+    }
+}
+
+/// What the sweep shows, in three lines, from its own figures.
+pub fn aaa_reading(sweep: &AaaSweep) -> String {
+    let plain: Vec<_> = sweep.rows.iter().filter(|r| !r.retries).collect();
+    let at = |workers: usize| plain.iter().find(|r| r.job.workers == workers);
+    let wall_at = |workers: usize| at(workers).and_then(|r| r.wall());
+    let largest = plain.iter().map(|r| r.job.workers).max().unwrap_or(0);
+    let best = plain
+        .iter()
+        .filter_map(|r| Some((r.job.workers, r.ok_rate()?)))
+        .max_by(|a, b| a.1.total_cmp(&b.1));
+    let first_failing = plain
+        .iter()
+        .find(|r| r.failed().is_some_and(|f| f > 0.0))
+        .map(|r| r.job.workers);
+    let mut text = format!(
+        "**What it shows.** Wall time falls as the pool grows up to the AAA server's \
+         capacity ({} with one worker, {} at W = {AAA_CAPACITY}: {} for {AAA_CAPACITY} × the \
+         workers) and then has nowhere to go: the server needs {} for {AAA_DEVICES} logins \
+         whatever the pool{}.",
+        opt(wall_at(1), fmt_secs),
+        opt(wall_at(AAA_CAPACITY), fmt_secs),
+        match (wall_at(1), wall_at(AAA_CAPACITY)) {
+            (Some(one), Some(cap)) => format!("÷ {:.1}", one / cap),
+            _ => "–".into(),
+        },
+        fmt_secs(aaa_floor()),
+        best.map_or(String::new(), |(wk, rate)| format!(
+            "; the most devices answered per second, {rate:.0}, was at W = {wk}"
+        )),
+    );
+    let _ = write!(
+        text,
+        "<br>\nPast it, the extra workers only queue at the server, and the logins that wait \
+         {} ms are refused: {}; at W = {largest}, {} of {AAA_DEVICES} failed (a shorter wall \
+         there only means failures are quick).",
+        AAA_TIMEOUT.as_millis(),
+        match first_failing {
+            Some(wk) => format!("no device failed below W = {wk}"),
+            None => "none failed at any W here".into(),
+        },
+        opt(at(largest).and_then(|r| r.failed()), |v| format!("{v:.0}")),
+    );
+    let retried = sweep.rows.iter().find(|r| r.retries);
+    let _ = write!(
+        text,
+        "<br>\nThe pool size to pick is about the capacity of the narrowest shared resource \
+         (here {AAA_CAPACITY} logins at once), not the number of devices{}.",
+        match retried {
+            Some(r) => format!(
+                "; with `{}`, W = {largest} ends with {} failed in {}",
+                r.job.extra.join(" "),
+                opt(r.failed(), |v| format!("{v:.0}")),
+                opt(r.wall(), fmt_secs)
+            ),
+            None => String::new(),
+        }
+    );
+    text
 }

@@ -47,14 +47,39 @@ pub fn gist(path: &Path) -> String {
     picked.join(" / ")
 }
 
-/// One run of `job` against `fleet`; `idle_fleets` are other fleets running meanwhile (their
-/// pids), which are not the client either.
-pub fn run_once(
+/// `950 ok, 50 failed`, the summary a lesson prints on stderr when a device failed (or in a
+/// quiet run): (ok, failed), from its last such line. Anything between the two counts
+/// (`950 ok (23 after retries), 50 failed`) is skipped.
+pub fn summary(path: &Path) -> Option<(usize, usize)> {
+    let text = fs::read_to_string(path).ok()?;
+    text.lines().rev().find_map(|line| {
+        let (ok, rest) = line.trim().split_once(" ok")?;
+        let failed = rest.rsplit_once(", ")?.1.strip_suffix(" failed")?;
+        Some((ok.parse().ok()?, failed.parse().ok()?))
+    })
+}
+
+/// One run as it ended: what it cost, how it exited, what it said.
+#[derive(Debug)]
+pub struct Ran {
+    pub measure: Measure,
+    pub status: ExitStatus,
+    /// Its `N ok, M failed` line, if it printed one.
+    pub summary: Option<(usize, usize)>,
+    /// Its error lines and last line (stderr, then stdout), for a run that failed.
+    pub gist: String,
+}
+
+/// One run of `job` against the fleets `serving` (pids) through `inventory`, whatever its
+/// exit status; `idle` are other fleets running meanwhile (their pids), which are not the
+/// client either. `Err` when it could not be started or was killed for taking too long.
+pub fn run_measured(
     ws: &Workspace,
-    fleet: &MockFleet,
-    idle_fleets: &[i32],
+    serving: &[i32],
+    idle: &[i32],
+    inventory: &Path,
     job: &Job,
-) -> Result<Measure, String> {
+) -> Result<Ran, String> {
     let bin = ws.bin_dir.join(job.strategy().bin);
     let out_path = ws.scratch.path().join("run.out");
     let err_path = ws.scratch.path().join("run.err");
@@ -62,18 +87,22 @@ pub fn run_once(
     let (out, err) = (open(&out_path)?, open(&err_path)?);
     let timeout = Duration::from_secs(60) + job.ideal() * 5;
 
-    let fleets: Vec<i32> = std::iter::once(fleet.pid)
-        .chain(idle_fleets.iter().copied())
-        .collect();
+    let fleets: Vec<i32> = serving.iter().chain(idle).copied().collect();
+    let mocks_cpu = || -> f64 {
+        serving
+            .iter()
+            .map(|&pid| process_cpu(pid, ws.ticks).unwrap_or(0.0))
+            .sum()
+    };
     let mut tree = ClientTree::new(&fleets);
     tree.scan(); // classify what already runs before the clock starts
     let cpu_before = children_cpu().map_err(|e| e.to_string())?;
-    let mock_before = process_cpu(fleet.pid, ws.ticks).unwrap_or(0.0);
+    let mock_before = mocks_cpu();
     let (busy_before, total_before) = machine_cpu(ws.ticks);
     let self_before = own_cpu();
     let started = Instant::now();
     let mut child = Command::new(&bin)
-        .args(job.args(&fleet.inventory))
+        .args(job.args(inventory))
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)
@@ -105,7 +134,7 @@ pub fn run_once(
         }
     };
     let wall = ended.duration_since(started).as_secs_f64();
-    let mock_cpu = process_cpu(fleet.pid, ws.ticks).unwrap_or(0.0) - mock_before;
+    let mock_cpu = mocks_cpu() - mock_before;
     stop.store(true, Ordering::Relaxed);
     let sampled = sampler.join().unwrap_or_default();
     let stragglers = reap_client(&fleets, Duration::from_secs(10));
@@ -116,24 +145,46 @@ pub fn run_once(
     let others = (busy_after - busy_before) - cpu - mock_cpu - (own_cpu() - self_before);
     let others = (others / (total_after - total_before).max(1e-9)).clamp(0.0, 1.0);
     let status = status.map_err(|e| format!("cannot wait for the lesson: {e}"))?;
-    if !status.success() {
-        let stderr = gist(&err_path);
-        let stdout = gist(&out_path);
-        return Err(format!(
-            "{status} after {wall:.2} s; stderr: {stderr}; stdout: {stdout}"
-        ));
-    }
-    Ok(Measure {
-        wall,
-        cpu,
-        peak_rss: sampled.peak_rss,
-        peak_pss: sampled.peak_pss,
-        mock_cpu,
-        samples: sampled.samples,
-        pss_samples: sampled.pss_samples,
-        others,
-        stragglers,
+    let gist = if status.success() {
+        String::new()
+    } else {
+        format!("stderr: {}; stdout: {}", gist(&err_path), gist(&out_path))
+    };
+    Ok(Ran {
+        measure: Measure {
+            wall,
+            cpu,
+            peak_rss: sampled.peak_rss,
+            peak_pss: sampled.peak_pss,
+            mock_cpu,
+            samples: sampled.samples,
+            pss_samples: sampled.pss_samples,
+            others,
+            stragglers,
+        },
+        status,
+        summary: summary(&err_path),
+        gist,
     })
+}
+
+/// One run that must succeed: every device answered (exit 0).
+pub fn run_once(
+    ws: &Workspace,
+    serving: &[i32],
+    idle: &[i32],
+    inventory: &Path,
+    job: &Job,
+) -> Result<Measure, String> {
+    let ran = run_measured(ws, serving, idle, inventory, job)?;
+    if ran.status.success() {
+        Ok(ran.measure)
+    } else {
+        Err(format!(
+            "{} after {:.2} s; {}",
+            ran.status, ran.measure.wall, ran.gist
+        ))
+    }
 }
 
 #[derive(Debug)]
@@ -195,9 +246,12 @@ pub fn runs_for(first_wall: f64, ideal: Duration) -> usize {
     }
 }
 
+/// The runs of one row against `fleets` (one, or the two of the 10,000-device cell) through
+/// `inventory`.
 pub fn run_job(
     ws: &Workspace,
-    fleet: &mut MockFleet,
+    fleets: &mut [MockFleet],
+    inventory: &Path,
     job: Job,
     config: &Config,
     t0: Instant,
@@ -226,13 +280,16 @@ pub fn run_job(
         skipped: None,
         peak_open: None,
     };
+    let pids: Vec<i32> = fleets.iter().map(|f| f.pid).collect();
     let mut planned = config.runs.unwrap_or(1);
     let mut i = 0;
     while i < planned {
-        let result = run_once(ws, fleet, &[], &row.job);
+        let began = Instant::now();
+        let result = run_once(ws, &pids, &[], inventory, &row.job);
         if i == 0 && config.runs.is_none() {
-            let wall = result.as_ref().map_or(0.0, |m| m.wall);
-            planned = runs_for(wall, row.job.ideal());
+            // How long the first run took, whether or not it succeeded: a row that fails
+            // after a minute (a timeout) is not tried four more times.
+            planned = runs_for(began.elapsed().as_secs_f64(), row.job.ideal());
         }
         match result {
             Ok(m) => {
@@ -265,7 +322,7 @@ pub fn run_job(
         }
         i += 1;
     }
-    row.peak_open = fleet.peak_open_since();
+    row.peak_open = peak_open_since(fleets);
     match &row.peak_open {
         Some(Ok(peak)) => println!(
             "[{:>6.0} s] {label} peak sessions open (mock): {peak}",
@@ -278,4 +335,36 @@ pub fn run_job(
         None => {}
     }
     row
+}
+
+/// The most sessions open at once over the fleets' latest runs ([`MockFleet::record_since`]).
+/// For two fleets, their sessions on one clock: each fleet's events count from its own
+/// start, so the later fleet's are shifted by the time between their spawns (off by the
+/// difference of their start-up times, a few milliseconds).
+pub fn peak_open_since(fleets: &mut [MockFleet]) -> Option<Result<usize, String>> {
+    let first = fleets.iter().map(|f| f.started).min()?;
+    let mut steps: Vec<(Duration, i8)> = Vec::new();
+    for fleet in fleets.iter_mut() {
+        let offset = fleet.started.duration_since(first);
+        let record = match fleet.record_since()? {
+            Ok(record) => record,
+            Err(e) => return Some(Err(e)),
+        };
+        for (session, end) in record.sessions.iter().zip(record.ends()) {
+            steps.push((session.accepted + offset, 1));
+            steps.push((end + offset, -1));
+        }
+    }
+    // As `Record::peak_open`: at the same instant the closes go first.
+    steps.sort_unstable();
+    let (mut open, mut peak) = (0usize, 0usize);
+    for (_, step) in steps {
+        if step > 0 {
+            open += 1;
+            peak = peak.max(open);
+        } else {
+            open = open.saturating_sub(1);
+        }
+    }
+    Some(Ok(peak))
 }
