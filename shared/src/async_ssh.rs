@@ -26,7 +26,10 @@ use tokio::time::Instant;
 
 use crate::client_log::Ticket;
 use crate::inventory::Device;
-use crate::ssh::{SshError, base_of, is_cli_error, last_prompt, paging_off};
+use crate::ssh::{
+    SshError, base_of, check_pin, host_key_mismatch, is_cli_error, known_hosts_file, last_prompt,
+    paging_off,
+};
 
 /// `SSH-2.0-netauto_0.1.0 pid=4242 thread=ThreadId(1) task=17`: the ssh2 helper's
 /// identification string plus the tokio task, since every session of a `current_thread`
@@ -377,41 +380,26 @@ impl client::Handler for HostKeyCheck {
     }
 }
 
-/// `~/.ssh/known_hosts`, if there is a home directory.
-fn known_hosts_file() -> Option<PathBuf> {
-    std::env::var_os("HOME").map(|home| Path::new(&home).join(".ssh/known_hosts"))
-}
-
-/// The ssh2 helper's policy: a fingerprint pinned in the inventory must match; without a
-/// pin, a key listed in `known_hosts` for that host and port must match; a host known
-/// nowhere is accepted (nothing is written to known_hosts).
+/// The ssh2 helper's policy ([`crate::ssh::check_pin`]): the pinned fingerprint, else
+/// `known_hosts`, else accepted.
 fn check_host_key(
     device: &Device,
     key: &PublicKey,
     known_hosts: Option<&Path>,
 ) -> Result<(), SshError> {
     let found = key.fingerprint(HashAlg::Sha256).to_string();
-    let mismatch = |expected: String| SshError::HostKeyMismatch {
-        device: device.name.clone(),
-        expected,
-        found: found.clone(),
-    };
-    if let Some(expected) = &device.host_key {
-        return if *expected == found {
-            Ok(())
-        } else {
-            Err(mismatch(expected.clone()))
-        };
+    if let Some(verdict) = check_pin(device, &found) {
+        return verdict;
     }
     let Some(file) = known_hosts.filter(|file| file.exists()) else {
         return Ok(());
     };
     match russh::keys::check_known_hosts_path(&device.host, device.port, key, file) {
-        Err(russh::keys::Error::KeyChanged { .. }) => Err(mismatch(format!(
-            "the key {} lists for {}",
-            file.display(),
-            device.host
-        ))),
+        Err(russh::keys::Error::KeyChanged { .. }) => Err(host_key_mismatch(
+            device,
+            format!("the key {} lists for {}", file.display(), device.host),
+            &found,
+        )),
         // Listed with this key, not listed, or a file russh cannot read: as the ssh2 helper.
         Ok(_) | Err(_) => Ok(()),
     }

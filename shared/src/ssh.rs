@@ -304,13 +304,35 @@ fn fingerprint(session: &Session) -> Option<String> {
     ))
 }
 
-/// Host-key policy: a fingerprint pinned in the inventory must match; without a pin,
-/// a key listed in `~/.ssh/known_hosts` for that host and port must match; a host
-/// known nowhere is accepted (nothing is written to known_hosts).
+/// `~/.ssh/known_hosts`, if there is a home directory.
+pub(crate) fn known_hosts_file() -> Option<std::path::PathBuf> {
+    std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(".ssh/known_hosts"))
+}
+
+/// Host-key policy, both helpers' (this one and [`crate::async_ssh`]): a fingerprint pinned
+/// in the inventory must match; without a pin, a key listed in `~/.ssh/known_hosts` for that
+/// host and port must match; a host known nowhere is accepted (nothing is written to
+/// known_hosts). This is the first half: the pin's verdict, or `None` when nothing is pinned.
+pub(crate) fn check_pin(device: &Device, found: &str) -> Option<Result<(), SshError>> {
+    let expected = device.host_key.as_ref()?;
+    Some(if expected == found {
+        Ok(())
+    } else {
+        Err(host_key_mismatch(device, expected.clone(), found))
+    })
+}
+
+/// The device's key (`found`) is not the one `expected`.
+pub(crate) fn host_key_mismatch(device: &Device, expected: String, found: &str) -> SshError {
+    SshError::HostKeyMismatch {
+        device: device.name.clone(),
+        expected,
+        found: found.to_string(),
+    }
+}
+
 fn check_host_key(device: &Device, session: &Session) -> Result<(), SshError> {
-    let known_hosts =
-        std::env::var_os("HOME").map(|home| std::path::Path::new(&home).join(".ssh/known_hosts"));
-    check_host_key_with(device, session, known_hosts.as_deref())
+    check_host_key_with(device, session, known_hosts_file().as_deref())
 }
 
 fn check_host_key_with(
@@ -319,17 +341,8 @@ fn check_host_key_with(
     known_hosts: Option<&std::path::Path>,
 ) -> Result<(), SshError> {
     let found = fingerprint(session).unwrap_or_else(|| "no key".to_string());
-    let mismatch = |expected: String| SshError::HostKeyMismatch {
-        device: device.name.clone(),
-        expected,
-        found: found.clone(),
-    };
-    if let Some(expected) = &device.host_key {
-        return if *expected == found {
-            Ok(())
-        } else {
-            Err(mismatch(expected.clone()))
-        };
+    if let Some(verdict) = check_pin(device, &found) {
+        return verdict;
     }
     let Some(file) = known_hosts.filter(|file| file.exists()) else {
         return Ok(());
@@ -341,11 +354,11 @@ fn check_host_key_with(
         return Ok(());
     }
     match known.check_port(&device.host, device.port, key) {
-        CheckResult::Mismatch => Err(mismatch(format!(
-            "the key {} lists for {}",
-            file.display(),
-            device.host
-        ))),
+        CheckResult::Mismatch => Err(host_key_mismatch(
+            device,
+            format!("the key {} lists for {}", file.display(), device.host),
+            &found,
+        )),
         CheckResult::Match | CheckResult::NotFound | CheckResult::Failure => Ok(()),
     }
 }
