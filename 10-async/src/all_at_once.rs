@@ -44,8 +44,8 @@ pub async fn run(device_list: &[Device], report: &Report) {
     match (before, most) {
         (Some(before), Some(most)) => {
             println!(
-                "threads: {} before the tasks, at most {} while they ran; lesson 4 would run {n} \
-                 more, one per device",
+                "threads: {} before the tasks, at most {} while they ran (all of this process's, \
+                 an in-process lab's included); lesson 4 would run {n} more, one per device",
                 before.threads, most.threads
             );
             let per_session = most.rss_kb.saturating_sub(before.rss_kb) / n as u64;

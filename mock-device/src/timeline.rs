@@ -69,6 +69,10 @@ const BLOCKS: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇',
 /// This project's client names itself `SSH-2.0-netauto_<version> pid=<pid> thread=<id>`.
 const NETAUTO_BANNER: &str = "SSH-2.0-netauto_";
 
+/// How late a session's close may reach the mock after the next session in its lane began,
+/// for clients that do not name their workers (see [`bars_from_records`]).
+const LANE_SLACK: Duration = Duration::from_millis(5);
+
 /// The rows of the async client's sessions (`... task=17`): `tasks #1`, `tasks #2`...
 const ASYNC_TASKS: &str = "tasks";
 
@@ -149,7 +153,7 @@ pub fn bars_from_records(sessions: &[SessionRecord], now: Duration) -> Vec<Bar> 
     let mut by_start: Vec<usize> = (0..sessions.len()).collect();
     by_start.sort_by_key(|&i| (sessions[i].accepted, sessions[i].id));
 
-    let session_end = crate::record::session_ends(sessions, now);
+    let mut session_end = crate::record::session_ends(sessions, now);
 
     // Our own client's processes, and within each process its threads, in order of first
     // session. Small vectors searched in order: a run has a few dozen workers at most, and
@@ -171,8 +175,12 @@ pub fn bars_from_records(sessions: &[SessionRecord], now: Duration) -> Vec<Bar> 
 
     // Other clients: per banner, greedy lanes (the first lane free at a session's start).
     // `lanes[b]` holds, per lane of banner `b`, the time its last session ended.
+    // A session's close can reach the mock just after the next session of the same pool
+    // slot was accepted (the client closed first; see `record::session_ends`): a lane whose
+    // last session ends within LANE_SLACK after this one starts is taken as free, and that
+    // session is drawn ending where this one starts.
     let mut banners: Vec<&str> = Vec::new();
-    let mut lanes: Vec<Vec<Duration>> = Vec::new();
+    let mut lanes: Vec<Vec<(Duration, usize)>> = Vec::new();
     let mut lane_of = vec![0usize; sessions.len()];
     for &i in &by_start {
         if let Client::Other(name) = &clients[i] {
@@ -186,14 +194,25 @@ pub fn bars_from_records(sessions: &[SessionRecord], now: Duration) -> Vec<Bar> 
             };
             let s = &sessions[i];
             let ends = &mut lanes[b];
-            let lane = match ends.iter().position(|&free_at| free_at <= s.accepted) {
-                Some(lane) => lane,
+            let free = ends
+                .iter()
+                .position(|&(free_at, _)| free_at <= s.accepted)
+                .or_else(|| {
+                    ends.iter()
+                        .position(|&(free_at, _)| free_at <= s.accepted + LANE_SLACK)
+                });
+            let lane = match free {
+                Some(lane) => {
+                    let (_, last) = ends[lane];
+                    session_end[last] = session_end[last].min(s.accepted);
+                    lane
+                }
                 None => {
-                    ends.push(Duration::ZERO);
+                    ends.push((Duration::ZERO, i));
                     ends.len() - 1
                 }
             };
-            ends[lane] = session_end[i];
+            ends[lane] = (session_end[i], i);
             lane_of[i] = lane;
         }
     }
@@ -1058,12 +1077,15 @@ mod tests {
         let task = |n: u32| format!("{} task={n}", ours(4242, 1));
         let sessions = vec![
             session(0, &task(1), "R1", 0, 100),
-            session(1, &task(2), "R2", 10, 100),
+            session(1, &task(2), "R2", 10, 250),
             session(2, &task(3), "R3", 100, 200), // lane 1 is free again at 100
+            // R3's close reached the mock 1 ms after R4 began: still lane 1, no third lane.
+            session(3, &task(4), "R4", 199, 300),
         ];
         let bars = bars_from_records(&sessions, ms(300));
         let workers: Vec<&str> = bars.iter().map(|b| b.worker.as_str()).collect();
-        assert_eq!(workers, ["tasks #1", "tasks #2", "tasks #1"]);
+        assert_eq!(workers, ["tasks #1", "tasks #2", "tasks #1", "tasks #1"]);
+        assert_eq!(bars[2].end, ms(199));
     }
 
     #[test]

@@ -35,7 +35,9 @@ pub struct LabArgs {
           value_parser = humantime::parse_duration)]
     pub latency: Option<Duration>,
 
-    /// Make an in-process device misbehave: NAME=refuse|auth-fail|hang|drop (repeatable)
+    /// Make an in-process device misbehave: NAME=refuse|auth-fail|hang|drop (repeatable;
+    /// drop cuts the connection during each `show` command, so parts that only read the
+    /// prompt do not see it)
     #[arg(long, value_name = "NAME=FAULT", conflicts_with = "inventory",
           value_parser = parse_fault)]
     pub fault: Vec<(String, Fault)>,
@@ -67,10 +69,11 @@ pub struct LabArgs {
     #[arg(long, value_name = "SECONDS", value_parser = parse_timeout, help_heading = TIMEOUTS)]
     pub read_timeout: Option<f64>,
 
-    /// Try a device up to N more times when it pushes back: session limit reached, AAA
-    /// server timed out, connection dropped or no SSH banner in time; never after a wrong
-    /// password or a host-key mismatch. The waits double from 0.2 s up to 5 s, each drawn at
-    /// random below that (full jitter)
+    /// Try a device up to N more times (default 0) when it pushes back before the login is
+    /// done: session limit reached, AAA server timed out, connection dropped or no SSH banner
+    /// in time; never after a wrong password or a host-key mismatch, nor once logged in (a
+    /// command may have run). The waits double from 0.2 s up to 5 s, each drawn at random
+    /// below that (full jitter)
     #[arg(long, value_name = "N", help_heading = TIMEOUTS,
           value_parser = clap::value_parser!(u32).range(0..=100))]
     pub retries: Option<u32>,

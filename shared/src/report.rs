@@ -159,7 +159,7 @@ impl Report {
     }
 
     /// Success when every device the run contacted answered. It prints `950 ok, 50 failed`
-    /// on stderr when any failed, or when the run was quiet; a device counts as ok only when
+    /// on stderr when any failed, when the run was quiet or asked for `--retries`; a device counts as ok only when
     /// a result of its came back ok and none failed, and a run that contacted no device
     /// prints no summary. A failure gives a failing exit code, so scripts and CI notice.
     pub fn exit_code(&self) -> ExitCode {
@@ -169,7 +169,7 @@ impl Report {
         }
         if let Some(summary) = counts
             .summary(self.retries_asked)
-            .filter(|_| self.quiet || !counts.failed.is_empty())
+            .filter(|_| self.quiet || self.retries_asked || !counts.failed.is_empty())
         {
             eprintln!("{summary}");
         }

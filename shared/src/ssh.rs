@@ -97,6 +97,7 @@ pub enum SshError {
 
 fn sessions(limit: &Option<u32>) -> String {
     match limit {
+        Some(1) => "1 session".to_string(),
         Some(n) => format!("{n} sessions"),
         None => "limit unknown".to_string(),
     }
