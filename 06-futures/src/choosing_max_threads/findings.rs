@@ -12,11 +12,7 @@ const NOISE: f64 = 1.25;
 /// `sweep`: a row per pool size, smallest first; `retried`: the largest pool with retries.
 pub(super) fn print(sweep: &[Row], retried: &Row) {
     let by_throughput = |a: &&Row, b: &&Row| a.ok_per_second().total_cmp(&b.ok_per_second());
-    let (Some(first), Some(largest), Some(best)) = (
-        sweep.first(),
-        sweep.last(),
-        sweep.iter().max_by(by_throughput),
-    ) else {
+    let (Some(first), Some(best)) = (sweep.first(), sweep.iter().max_by(by_throughput)) else {
         return;
     };
     // The smallest pool that got about as much done as any: where the wall time stopped
@@ -29,9 +25,9 @@ pub(super) fn print(sweep: &[Row], retried: &Row) {
     };
     let capacity = AAA.capacity;
     println!();
-    println!(
-        "From {} to {} threads the wall time fell from {:.2} s to {:.2} s ({:.1} times \
-         faster), and the AAA server went from {:.0} % busy to {:.0} %.",
+    say(&format!(
+        "From {} to {} threads the wall time fell from {:.2} s to {:.2} s ({:.1} times faster),\n\
+         and the AAA server went from {:.0} % busy to {:.0} %.",
         first.max_threads,
         knee.max_threads,
         secs(first),
@@ -39,13 +35,13 @@ pub(super) fn print(sweep: &[Row], retried: &Row) {
         secs(first) / secs(knee),
         first.aaa_busy * 100.0,
         knee.aaa_busy * 100.0
-    );
+    ));
     if let Some(at_capacity) = sweep.iter().find(|r| r.max_threads == capacity) {
-        println!(
-            "At {capacity} threads, its capacity, it was busy {:.0} % of the time: each \
-             job also spends time away from it (the SSH handshake, the prompt).",
+        say(&format!(
+            "At {capacity} threads, its capacity, it was busy {:.0} % of the time: each job also\n\
+             spends time away from it (the SSH handshake, the prompt).",
             at_capacity.aaa_busy * 100.0
-        );
+        ));
     }
     let beyond: Vec<&Row> = sweep
         .iter()
@@ -55,31 +51,42 @@ pub(super) fn print(sweep: &[Row], retried: &Row) {
         println!("On this run the wall time fell all the way to the largest pool.");
     } else {
         let most = beyond.iter().map(|r| r.ok_per_second()).fold(0.0, f64::max);
-        let wait = beyond.iter().map(|r| r.aaa_wait).max().unwrap_or_default();
-        println!(
+        // The longest wait among the pools that failed nothing: in the others the longest
+        // wait is the AAA server's timeout, by which it turned the login away.
+        let queued = match beyond
+            .iter()
+            .filter(|r| r.failed == 0)
+            .map(|r| r.aaa_wait)
+            .max()
+        {
+            Some(wait) => format!("for up to {} ms", wait.as_millis()),
+            None => "until the server turned some away".to_string(),
+        };
+        say(&format!(
             "Past {} threads the best was {most:.0} ok devices a second, against {:.0} at {} \
-             ({:+.0} %): the extra threads' logins mostly queued at the AAA server, for up to \
-             {} ms.",
+             ({:+.0} %):\nthe extra threads' logins mostly queued at the AAA server, {queued}.",
             knee.max_threads,
             knee.ok_per_second(),
             knee.max_threads,
             (most / knee.ok_per_second() - 1.0) * 100.0,
-            wait.as_millis()
-        );
+        ));
     }
     match sweep.iter().find(|r| r.failed > 0) {
-        Some(failing) => println!(
-            "Failures began at {} threads ({} devices, {} turned away by the AAA server after \
-             {} ms in its queue; {} failed at {}). A wall time that falls because devices \
-             failed is no gain: they are still to do. One of the failures:\n  {}",
-            failing.max_threads,
-            failing.failed,
-            failing.aaa_rejected,
-            AAA.timeout.as_millis(),
-            largest.failed,
-            largest.max_threads,
-            failing.first_error.as_deref().unwrap_or_default()
-        ),
+        Some(failing) => {
+            say(&format!(
+                "Failures began at {} threads: {} devices failed, {} of them turned away by the \
+                 AAA\nserver once they had waited {} ms in its queue (its timeout).\n\
+                 A wall time that falls because devices failed is no gain: they are still to do.",
+                failing.max_threads,
+                failing.failed,
+                failing.aaa_rejected,
+                AAA.timeout.as_millis(),
+            ));
+            println!(
+                "One of the failures:\n  {}",
+                failing.first_error.as_deref().unwrap_or_default()
+            );
+        }
         None => println!("No pool size failed a device on this run."),
     }
     let clean = sweep
@@ -92,9 +99,9 @@ pub(super) fn print(sweep: &[Row], retried: &Row) {
         } else {
             format!("{} devices still failed", retried.failed)
         };
-        println!(
-            "With {} retries, {} threads ended with {outcome}, in {:.2} s: {} the {:.2} s of \
-             {} threads, which failed none without retries.",
+        say(&format!(
+            "With {} retries, {} threads ended with {outcome}, in {:.2} s:\n\
+             {} the {:.2} s of {} threads, which failed none without retries.",
             retried.retries,
             retried.max_threads,
             secs(retried),
@@ -105,14 +112,20 @@ pub(super) fn print(sweep: &[Row], retried: &Row) {
             },
             secs(clean),
             clean.max_threads
-        );
+        ));
     }
-    println!(
-        "So pick max_threads from the capacity of the narrowest resource that all sessions \
-         share (here the AAA server's {capacity} logins at once), not from the number of \
-         devices ({}): about that many threads, a few more if each job spends time elsewhere.",
+    say(&format!(
+        "So pick max_threads from the capacity of the narrowest resource that all sessions share\n\
+         (here the AAA server's {capacity} logins at once), not from the number of devices ({}):\n\
+         about that many threads, a few more if each job spends time elsewhere.",
         first.ok + first.failed
-    );
+    ));
+}
+
+/// Prints a sentence (its line breaks are written into it, at places that do not move
+/// with the numbers, so the output keeps its shape from run to run).
+fn say(text: &str) {
+    println!("{text}");
 }
 
 fn secs(row: &Row) -> f64 {
