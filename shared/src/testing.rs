@@ -240,6 +240,25 @@ fn skeleton(stdout: &str) -> Vec<String> {
 /// Python-style elapsed times (`0:00:01.234567`) and seconds figures (`1.23 s`).
 const TIMINGS: &str = r"\b\d+:\d{2}:\d{2}(\.\d{6})?\b|\b\d+\.\d+ ?(s|seconds|ms)\b";
 
+/// One device of each platform, no latency: the SSH helpers' tests' fleet.
+pub fn four_platforms() -> FleetConfig {
+    let mut config = FleetConfig::course_lab();
+    config.devices = vec![
+        mock_device::DeviceConfig::new("cisco3", Platform::CiscoIos),
+        mock_device::DeviceConfig::new("arista1", Platform::AristaEos),
+        mock_device::DeviceConfig::new("srx2", Platform::JuniperJunos),
+        mock_device::DeviceConfig::new("nxos1", Platform::CiscoNxos),
+    ];
+    config
+}
+
+/// A fleet started in this process and its devices, each step limited to `timeout`.
+pub fn fleet_and_devices(config: FleetConfig, timeout: f64) -> (Fleet, Vec<crate::Device>) {
+    let fleet = Fleet::start(config).expect("the fleet starts");
+    let devices = crate::lab::devices_of(&fleet, timeout);
+    (fleet, devices)
+}
+
 /// A running mock fleet plus the inventory file that points a lesson at it.
 #[derive(Debug)]
 pub struct TestLab {

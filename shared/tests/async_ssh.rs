@@ -4,10 +4,10 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use mock_device::{DeviceConfig, Fault, Fleet, FleetConfig, Platform};
+use mock_device::{Fault, FleetConfig, Platform};
 use shared::async_ssh::{self, AsyncConnection};
-use shared::lab::devices_of;
 use shared::testing::sshd::{self, Sshd};
+use shared::testing::{fleet_and_devices, four_platforms};
 use shared::{Connection, Device, SshError};
 
 /// Runs `work` on a tokio runtime with a single thread, as lesson 10 does.
@@ -17,24 +17,6 @@ fn on_one_thread<T>(work: impl Future<Output = T>) -> T {
         .build()
         .expect("a current_thread runtime")
         .block_on(work)
-}
-
-/// One device of each platform, no latency.
-fn four_platforms() -> FleetConfig {
-    let mut config = FleetConfig::course_lab();
-    config.devices = vec![
-        DeviceConfig::new("cisco3", Platform::CiscoIos),
-        DeviceConfig::new("arista1", Platform::AristaEos),
-        DeviceConfig::new("srx2", Platform::JuniperJunos),
-        DeviceConfig::new("nxos1", Platform::CiscoNxos),
-    ];
-    config
-}
-
-fn start(config: FleetConfig, timeout: f64) -> (Fleet, Vec<Device>) {
-    let fleet = Fleet::start(config).expect("the fleet starts");
-    let devices = devices_of(&fleet, timeout);
-    (fleet, devices)
 }
 
 /// What the ssh2 helper returns for the prompt and `commands` on `device`.
@@ -67,7 +49,7 @@ async fn with_async(device: &Device, commands: &[&str]) -> (String, Vec<Result<S
 
 #[test]
 fn prompt_and_outputs_equal_the_ssh2_helper_s_on_every_platform() {
-    let (_fleet, devices) = start(four_platforms(), 5.0);
+    let (_fleet, devices) = fleet_and_devices(four_platforms(), 5.0);
     let prompts = ["cisco3#", "arista1#", "pyclass@srx2>", "nxos1#"];
     for (device, expected) in devices.iter().zip(prompts) {
         let commands = [
@@ -92,7 +74,7 @@ fn prompt_and_outputs_equal_the_ssh2_helper_s_on_every_platform() {
 
 #[test]
 fn the_course_helpers_return_prompt_and_version() {
-    let (_fleet, devices) = start(four_platforms(), 5.0);
+    let (_fleet, devices) = fleet_and_devices(four_platforms(), 5.0);
     on_one_thread(async {
         assert_eq!(
             async_ssh::ssh_conn(&devices[2]).await.unwrap(),
@@ -112,7 +94,7 @@ fn each_fault_gives_the_ssh2_helper_s_error_within_the_timeout() {
     config.devices[1].fault = Some(Fault::AuthFail);
     config.devices[2].fault = Some(Fault::Hang);
     config.devices[3].fault = Some(Fault::Drop);
-    let (_fleet, devices) = start(config, 1.0);
+    let (_fleet, devices) = fleet_and_devices(config, 1.0);
 
     on_one_thread(async {
         let refused = AsyncConnection::connect(&devices[0]).await.unwrap_err();
@@ -159,7 +141,7 @@ fn each_fault_gives_the_ssh2_helper_s_error_within_the_timeout() {
 
 #[test]
 fn a_host_key_that_does_not_match_the_pin_is_refused() {
-    let (_fleet, mut devices) = start(four_platforms(), 5.0);
+    let (_fleet, mut devices) = fleet_and_devices(four_platforms(), 5.0);
     let real = devices[1].host_key.clone().unwrap();
     devices[1].host_key = Some("SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into());
     let err = on_one_thread(AsyncConnection::connect(&devices[1])).unwrap_err();
@@ -184,7 +166,7 @@ fn a_key_file_logs_in_where_the_key_is_authorised() {
     let public = std::fs::read_to_string(key.with_extension("pub")).unwrap();
     let mut config = four_platforms();
     config.authorized_keys = vec![public.trim().to_string()];
-    let (_fleet, mut devices) = start(config, 5.0);
+    let (_fleet, mut devices) = fleet_and_devices(config, 5.0);
     let mut device = devices.remove(0);
     device.password = "wrong".into();
     device.key_file = Some(key.clone());
@@ -209,7 +191,7 @@ fn a_key_file_logs_in_where_the_key_is_authorised() {
 fn two_hundred_sessions_at_once_on_one_thread() {
     const SESSIONS: usize = 200;
     let config = FleetConfig::generated(SESSIONS, &[], Duration::from_millis(200));
-    let (fleet, devices) = start(config, 20.0);
+    let (fleet, devices) = fleet_and_devices(config, 20.0);
     let started = Instant::now();
     on_one_thread(async {
         let mut sessions = tokio::task::JoinSet::new();
@@ -300,7 +282,7 @@ fn sshd_with_a_wrong_pin_is_refused() {
 
 #[test]
 fn a_dropped_connection_closes_its_session() {
-    let (fleet, devices) = start(four_platforms(), 5.0);
+    let (fleet, devices) = fleet_and_devices(four_platforms(), 5.0);
     on_one_thread(async {
         let connection = AsyncConnection::connect(&devices[0]).await.unwrap();
         drop(connection);
@@ -321,7 +303,7 @@ fn a_dropped_connection_closes_its_session() {
 fn a_session_limit_turns_the_extra_session_away_at_once() {
     let mut config = four_platforms();
     config.devices[0].max_sessions = Some(1);
-    let (_fleet, devices) = start(config, 5.0);
+    let (_fleet, devices) = fleet_and_devices(config, 5.0);
     on_one_thread(async {
         let first = AsyncConnection::connect(&devices[0]).await.unwrap();
         let started = Instant::now();

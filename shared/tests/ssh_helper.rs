@@ -2,31 +2,13 @@
 
 use std::time::{Duration, Instant};
 
-use mock_device::{DeviceConfig, Fault, Fleet, FleetConfig, Platform};
-use shared::lab::devices_of;
-use shared::{Connection, Device, SshError};
-
-/// One device of each platform, no latency.
-fn four_platforms() -> FleetConfig {
-    let mut config = FleetConfig::course_lab();
-    config.devices = vec![
-        DeviceConfig::new("cisco3", Platform::CiscoIos),
-        DeviceConfig::new("arista1", Platform::AristaEos),
-        DeviceConfig::new("srx2", Platform::JuniperJunos),
-        DeviceConfig::new("nxos1", Platform::CiscoNxos),
-    ];
-    config
-}
-
-fn start(config: FleetConfig, timeout: f64) -> (Fleet, Vec<Device>) {
-    let fleet = Fleet::start(config).expect("the fleet starts");
-    let devices = devices_of(&fleet, timeout);
-    (fleet, devices)
-}
+use mock_device::{Fault, Fleet, Platform};
+use shared::testing::{fleet_and_devices, four_platforms};
+use shared::{Connection, SshError};
 
 #[test]
 fn find_prompt_and_send_command_on_every_platform() {
-    let (_fleet, devices) = start(four_platforms(), 5.0);
+    let (_fleet, devices) = fleet_and_devices(four_platforms(), 5.0);
     let prompts = ["cisco3#", "arista1#", "pyclass@srx2>", "nxos1#"];
     for (device, expected) in devices.iter().zip(prompts) {
         let mut connection = Connection::connect(device).unwrap();
@@ -53,7 +35,7 @@ fn find_prompt_and_send_command_on_every_platform() {
 
 #[test]
 fn an_unknown_command_is_a_command_error_and_the_session_goes_on() {
-    let (_fleet, devices) = start(four_platforms(), 5.0);
+    let (_fleet, devices) = fleet_and_devices(four_platforms(), 5.0);
     for device in &devices {
         let mut connection = Connection::connect(device).unwrap();
         let err = connection.send_command("show bogus").unwrap_err();
@@ -68,7 +50,7 @@ fn an_unknown_command_is_a_command_error_and_the_session_goes_on() {
 
 #[test]
 fn the_course_helpers_return_prompt_and_version() {
-    let (_fleet, devices) = start(four_platforms(), 5.0);
+    let (_fleet, devices) = fleet_and_devices(four_platforms(), 5.0);
     assert_eq!(shared::ssh_conn(&devices[2]).unwrap(), "pyclass@srx2>");
     assert!(
         shared::show_version(&devices[0])
@@ -79,7 +61,7 @@ fn the_course_helpers_return_prompt_and_version() {
 
 #[test]
 fn exec_runs_one_command_without_a_shell() {
-    let (_fleet, devices) = start(four_platforms(), 5.0);
+    let (_fleet, devices) = fleet_and_devices(four_platforms(), 5.0);
     let output = shared::exec(&devices[3], "show version").unwrap();
     assert!(output.contains("nxos1"), "{output}");
     let err = shared::exec(&devices[3], "show bogus").unwrap_err();
@@ -92,7 +74,7 @@ fn exec_runs_one_command_without_a_shell() {
 
 #[test]
 fn a_wrong_password_is_an_auth_failure_naming_the_device() {
-    let (_fleet, mut devices) = start(four_platforms(), 5.0);
+    let (_fleet, mut devices) = fleet_and_devices(four_platforms(), 5.0);
     devices[0].password = "wrong".into();
     let err = Connection::connect(&devices[0]).unwrap_err();
     assert_eq!(
@@ -110,7 +92,7 @@ fn a_wrong_password_is_an_auth_failure_naming_the_device() {
 
 #[test]
 fn a_host_key_that_does_not_match_the_pin_is_refused() {
-    let (_fleet, mut devices) = start(four_platforms(), 5.0);
+    let (_fleet, mut devices) = fleet_and_devices(four_platforms(), 5.0);
     let real = devices[1].host_key.clone().unwrap();
     devices[1].host_key = Some("SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into());
     let err = Connection::connect(&devices[1]).unwrap_err();
@@ -128,7 +110,7 @@ fn each_fault_gives_its_own_error_within_the_timeout() {
     config.devices[1].fault = Some(Fault::AuthFail);
     config.devices[2].fault = Some(Fault::Hang);
     config.devices[3].fault = Some(Fault::Drop);
-    let (_fleet, devices) = start(config, 1.0);
+    let (_fleet, devices) = fleet_and_devices(config, 1.0);
 
     assert!(matches!(
         Connection::connect(&devices[0]),
@@ -164,7 +146,7 @@ fn each_fault_gives_its_own_error_within_the_timeout() {
 fn a_session_limit_turns_the_extra_session_away() {
     let mut config = four_platforms();
     config.devices[0].max_sessions = Some(1);
-    let (_fleet, devices) = start(config, 2.0);
+    let (_fleet, devices) = fleet_and_devices(config, 2.0);
     let first = Connection::connect(&devices[0]).unwrap();
     let second = Connection::connect(&devices[0]);
     assert!(second.is_err(), "a second session got in");
@@ -180,7 +162,7 @@ fn the_inventory_a_fleet_writes_reads_back() {
     let devices = shared::load_inventory(file.path()).unwrap();
     assert_eq!(
         devices,
-        devices_of(&fleet, shared::inventory::DEFAULT_TIMEOUT)
+        shared::lab::devices_of(&fleet, shared::inventory::DEFAULT_TIMEOUT)
     );
     assert_eq!(shared::ssh_conn(&devices[3]).unwrap(), "nxos1#");
 }
@@ -189,7 +171,7 @@ fn the_inventory_a_fleet_writes_reads_back() {
 fn a_slow_device_does_not_slow_the_others() {
     let mut config = four_platforms();
     config.devices[0].login_delay = Duration::from_millis(1500);
-    let (_fleet, devices) = start(config, 5.0);
+    let (_fleet, devices) = fleet_and_devices(config, 5.0);
     let started = Instant::now();
     std::thread::scope(|scope| {
         let slow = scope.spawn(|| shared::ssh_conn(&devices[0]));
