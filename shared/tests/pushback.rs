@@ -120,6 +120,12 @@ fn past_max_sessions_each_platform_names_its_limit_at_once() {
         );
         assert!(err.is_transient());
 
+        // The client can be told before the mock has noted the refusal in its record.
+        wait_for_record(&fleet, |sessions| {
+            sessions
+                .iter()
+                .any(|s| s.device == *name && s.refusal() == Some(TOO_MANY_SESSIONS))
+        });
         let sessions = sessions_of(&fleet, name);
         let [.., refused] = &sessions[..] else {
             panic!("{name}: no session in the record");
