@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::file_error::{self, FileError};
+
 /// The course's user name on every device.
 pub const COURSE_USERNAME: &str = "pyclass";
 /// The fixed password of the built-in fleets (the mock lab serves known credentials).
@@ -177,13 +179,9 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{}:{line}:{column}: {message}", path.display())]
-    Yaml {
-        path: PathBuf,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    /// A mistake in a fleet file, at its line; `FileError::render` shows the line itself.
+    #[error("{0}")]
+    Yaml(FileError),
     #[error("{0}")]
     Invalid(String),
 }
@@ -562,28 +560,14 @@ impl FleetConfig {
 
     /// Parses the text of a YAML fleet file; `path` only names it in errors.
     pub fn from_yaml_str(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let yaml_err = |e: serde_yaml::Error| {
-            let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
-            let message = e.to_string();
-            let message = match message.rfind(" at line ") {
-                Some(i) if line > 0 => message[..i].to_string(),
-                _ => message,
-            };
-            ConfigError::Yaml {
-                path: path.to_path_buf(),
-                line,
-                column,
-                message,
-            }
-        };
-        let value: serde_yaml::Value = serde_yaml::from_str(text).map_err(yaml_err)?;
+        let value: serde_yaml::Value = file_error::from_yaml_str(path, text)?;
         let file: FleetFile = if value.is_sequence() {
             FleetFile {
-                devices: serde_yaml::from_str(text).map_err(yaml_err)?,
+                devices: file_error::from_yaml_str(path, text)?,
                 ..FleetFile::default()
             }
         } else {
-            serde_yaml::from_str(text).map_err(yaml_err)?
+            file_error::from_yaml_str(path, text)?
         };
         let config = file.into_config();
         config
@@ -597,22 +581,23 @@ impl FleetConfig {
 #[derive(Debug, Clone, Copy)]
 struct YamlDuration(Duration);
 
+impl From<FileError> for ConfigError {
+    fn from(mistake: FileError) -> Self {
+        ConfigError::Yaml(mistake)
+    }
+}
+
 impl<'de> Deserialize<'de> for YamlDuration {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Seconds(f64),
-            Text(String),
-        }
-        match Raw::deserialize(d)? {
-            Raw::Seconds(s) => Duration::try_from_secs_f64(s)
-                .map(YamlDuration)
-                .map_err(|_| serde::de::Error::custom(format!("bad duration {s}"))),
-            Raw::Text(t) => parse_duration(&t)
-                .map(YamlDuration)
-                .map_err(serde::de::Error::custom),
-        }
+        file_error::deserialize_scalar(
+            d,
+            "a duration such as 400ms, 1s 500ms or 0.25 (seconds)",
+            |text| {
+                parse_duration(text)
+                    .map(YamlDuration)
+                    .map_err(|_| String::new())
+            },
+        )
     }
 }
 
@@ -689,19 +674,11 @@ struct YamlMaxStartups(MaxStartups);
 
 impl<'de> Deserialize<'de> for YamlMaxStartups {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Number(u32),
-            Text(String),
-        }
-        let text = match Raw::deserialize(d)? {
-            Raw::Number(n) => n.to_string(),
-            Raw::Text(t) => t,
-        };
-        text.parse()
-            .map(YamlMaxStartups)
-            .map_err(|e| serde::de::Error::custom(format!("max_startups: {e}")))
+        file_error::deserialize_scalar(d, "START:RATE:FULL (e.g. 10:30:100) or N", |text| {
+            text.parse()
+                .map(YamlMaxStartups)
+                .map_err(|e| format!("max_startups: {e}"))
+        })
     }
 }
 

@@ -17,6 +17,7 @@
 
 mod config;
 mod device_cli;
+pub mod file_error;
 mod outputs;
 pub mod record;
 mod server;

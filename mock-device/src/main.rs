@@ -6,8 +6,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
+use mock_device::file_error::FileError;
 use mock_device::{
-    AaaConfig, DEFAULT_AAA_TIMEOUT, Fault, Fleet, FleetConfig, MaxStartups, Platform,
+    AaaConfig, ConfigError, DEFAULT_AAA_TIMEOUT, Fault, Fleet, FleetConfig, MaxStartups, Platform,
     parse_duration, timeline,
 };
 
@@ -247,15 +248,21 @@ fn parse_device_max_startups(s: &str) -> Result<(String, MaxStartups), String> {
     Ok((device.to_string(), limits.parse()?))
 }
 
-/// A user error: printed as one line, exit status 2.
-struct Usage(String);
+/// A user error, exit status 2: one line, or a mistake in the fleet file shown at its line.
+enum Usage {
+    Line(String),
+    File(FileError),
+}
 
 fn build_config(args: &Args) -> Result<FleetConfig, Usage> {
     let mut config = if let Some(path) = &args.fleet {
-        FleetConfig::from_yaml_file(path).map_err(|e| Usage(e.to_string()))?
+        FleetConfig::from_yaml_file(path).map_err(|e| match e {
+            ConfigError::Yaml(mistake) => Usage::File(mistake),
+            other => Usage::Line(other.to_string()),
+        })?
     } else if let Some(n) = args.devices {
         if n == 0 {
-            return Err(Usage("--devices must be at least 1".into()));
+            return Err(Usage::Line("--devices must be at least 1".into()));
         }
         let mut config = FleetConfig::generated(n, &args.platform, Duration::ZERO);
         if let Some(prefix) = &args.name_prefix {
@@ -281,7 +288,7 @@ fn build_config(args: &Args) -> Result<FleetConfig, Usage> {
     for (device, fault) in &args.fault {
         config = config
             .with_fault(device, *fault)
-            .map_err(|e| Usage(format!("--fault: {e}")))?;
+            .map_err(|e| Usage::Line(format!("--fault: {e}")))?;
     }
     if let Some(n) = args.max_sessions_all {
         for d in &mut config.devices {
@@ -291,7 +298,7 @@ fn build_config(args: &Args) -> Result<FleetConfig, Usage> {
     for (device, n) in &args.max_sessions {
         config = config
             .with_max_sessions(device, *n)
-            .map_err(|e| Usage(format!("--max-sessions: {e}")))?;
+            .map_err(|e| Usage::Line(format!("--max-sessions: {e}")))?;
     }
     let capacity = args.aaa_capacity.or(config.aaa.map(|a| a.capacity));
     match (capacity, config.aaa) {
@@ -309,7 +316,7 @@ fn build_config(args: &Args) -> Result<FleetConfig, Usage> {
             });
         }
         (None, _) if args.aaa_delay.is_some() || args.aaa_timeout.is_some() => {
-            return Err(Usage(
+            return Err(Usage::Line(
                 "--aaa-delay and --aaa-timeout need --aaa-capacity (or `aaa:` in the fleet file)"
                     .into(),
             ));
@@ -320,7 +327,7 @@ fn build_config(args: &Args) -> Result<FleetConfig, Usage> {
     for (device, limits) in &args.max_startups_device {
         config
             .device_mut(device)
-            .map_err(|e| Usage(format!("--max-startups-device: {e}")))?
+            .map_err(|e| Usage::Line(format!("--max-startups-device: {e}")))?
             .max_startups = Some(*limits);
     }
     config.banner_delay_per_pending = args
@@ -342,7 +349,7 @@ fn build_config(args: &Args) -> Result<FleetConfig, Usage> {
     }
     for path in &args.authorized_key {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| Usage(format!("--authorized-key {}: {e}", path.display())))?;
+            .map_err(|e| Usage::Line(format!("--authorized-key {}: {e}", path.display())))?;
         config.authorized_keys.extend(
             text.lines()
                 .map(str::trim)
@@ -357,11 +364,12 @@ fn build_config(args: &Args) -> Result<FleetConfig, Usage> {
     config.events_out.clone_from(&args.events_out);
     if let Some(base) = args.base_port {
         for (i, d) in config.devices.iter_mut().enumerate() {
-            d.port = u16::try_from(usize::from(base) + i)
-                .map_err(|_| Usage(format!("--base-port {base}: not enough ports above it")))?;
+            d.port = u16::try_from(usize::from(base) + i).map_err(|_| {
+                Usage::Line(format!("--base-port {base}: not enough ports above it"))
+            })?;
         }
     }
-    config.validate().map_err(|e| Usage(e.to_string()))?;
+    config.validate().map_err(|e| Usage::Line(e.to_string()))?;
     Ok(config)
 }
 
@@ -495,8 +503,12 @@ fn main() -> ExitCode {
     }
     let config = match build_config(&args) {
         Ok(c) => c,
-        Err(Usage(message)) => {
+        Err(Usage::Line(message)) => {
             eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+        Err(Usage::File(mistake)) => {
+            mistake.eprint();
             return ExitCode::from(2);
         }
     };

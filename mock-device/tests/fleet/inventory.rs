@@ -5,7 +5,7 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::Duration;
 
-use mock_device::{DeviceConfig, Fault, Fleet, FleetConfig, Platform};
+use mock_device::{ConfigError, DeviceConfig, Fault, Fleet, FleetConfig, Platform};
 use serde::Deserialize;
 
 use crate::common::{STEP_TIMEOUT, exec, fleet_of, instant_lab, login};
@@ -170,8 +170,43 @@ fn yaml_fleet_file_starts_a_fleet() {
 
     let err = FleetConfig::from_yaml_file(Path::new("/nonexistent/fleet.yaml")).unwrap_err();
     assert!(err.to_string().contains("/nonexistent/fleet.yaml"), "{err}");
-    std::fs::write(&path, "devices:\n  - name: x\n    platfrom: cisco_ios\n").unwrap();
-    let err = FleetConfig::from_yaml_file(&path).unwrap_err().to_string();
-    assert!(err.contains("fleet.yaml:3:"), "{err}");
-    assert!(err.contains("platfrom"), "{err}");
+}
+
+/// A fleet file's mistake, as `mock-device --fleet` prints it.
+fn fleet_file_error(text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fleet.yaml");
+    std::fs::write(&path, text).unwrap();
+    match FleetConfig::from_yaml_file(&path).unwrap_err() {
+        ConfigError::Yaml(mistake) => mistake
+            .render(false)
+            .replace(path.to_str().unwrap(), "fleet.yaml"),
+        other => panic!("not a mistake at a line: {other}"),
+    }
+}
+
+#[test]
+fn a_fleet_file_s_mistakes_are_shown_at_their_line() {
+    insta::assert_snapshot!(
+        "fleet_file_latency_soon",
+        fleet_file_error(
+            "defaults:\n  latency: 200ms\ndevices:\n  - name: r1\n    platform: cisco_ios\n    latency: soon\n"
+        )
+    );
+    insta::assert_snapshot!(
+        "fleet_file_misspelt_key",
+        fleet_file_error("devices:\n  - name: x\n    platfrom: cisco_ios\n")
+    );
+    insta::assert_snapshot!(
+        "fleet_file_unknown_platform",
+        fleet_file_error("devices:\n  - name: x\n    platform: cisco_xr\n")
+    );
+    insta::assert_snapshot!(
+        "fleet_file_mis_indented",
+        fleet_file_error("devices:\n  - name: x\n    platform: cisco_ios\n   latency: 1s\n")
+    );
+    insta::assert_snapshot!(
+        "fleet_file_port_out_of_range",
+        fleet_file_error("devices:\n  - {name: x, platform: cisco_ios, port: 70000}\n")
+    );
 }

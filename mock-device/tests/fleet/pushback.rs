@@ -591,10 +591,20 @@ fn binary_pushback_flags_and_their_errors() {
         "max_startups: 10:30\ndevices:\n  - {name: r1, platform: cisco_ios}\n",
     )
     .unwrap();
-    one_line_error(
-        &["--fleet", bad.to_str().unwrap()],
-        &["bad.yaml", "START:RATE:FULL"],
+    // A mistake in the file is shown at its line, as cargo shows one in a manifest.
+    let out = run_with_timeout(
+        Command::new(BIN).args(["--fleet", bad.to_str().unwrap()]),
+        Duration::from_secs(10),
     );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr).replace(bad.to_str().unwrap(), "bad.yaml");
+    insta::assert_snapshot!(stderr, @r"
+    error: max_startups: expected START:RATE:FULL (e.g. 10:30:100) or N, got `10:30`
+     --> bad.yaml:1:15
+      |
+    1 | max_startups: 10:30
+      |               ^^^^^
+    ");
 
     // Good values: the fleet starts and says what it has.
     let fleet = dir.path().join("fleet.yaml");
