@@ -361,18 +361,31 @@ fn syntax_error(
             "a tab indents this line: YAML indents with spaces only".into(),
         );
     }
+    // Where libyaml started what it could not finish (`while scanning a simple key at line
+    // 3 column 3`): the key without its colon, the `[` never closed...
+    let started = said.split_once(", while ").and_then(|(_, context)| {
+        let (_, place) = context.rsplit_once(" at line ")?;
+        let (l, c) = place.split_once(" column ")?;
+        Some((l.trim().parse().ok()?, c.trim().parse().ok()?))
+    });
     if problem.starts_with("could not find expected ':'") {
         // libyaml notices at the next line; the key without its colon is the one before.
-        let key_line = said
-            .split("while scanning a simple key at line ")
-            .nth(1)
-            .and_then(|rest| rest.split(' ').next())
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(line);
+        let key_line = started.map_or(line, |(l, _)| l);
         return at_line(
             key_line,
             "expected `key: value` here (a colon and a space after the key)".into(),
         );
+    }
+    let unclosed = match problem {
+        "did not find expected ',' or ']'" => Some("this `[` is not closed by a `]`"),
+        "did not find expected ',' or '}'" => Some("this `{` is not closed by a `}`"),
+        p if p.starts_with("found unexpected end of stream") && said.contains("quoted scalar") => {
+            Some("this quote is not closed")
+        }
+        _ => None,
+    };
+    if let (Some(message), Some((l, c))) = (unclosed, started) {
+        return FileError::at(path, source, l, c, message);
     }
     let mis_indented = problem.starts_with("mapping values are not allowed")
         || problem.starts_with("did not find expected '-' indicator")
@@ -471,6 +484,10 @@ fn plain_words(key: Option<&str>, said: &str) -> (String, Underline) {
     // A value's own check says what it must be (`must be a duration such as 400ms...`).
     match key {
         Some(key) if said.starts_with("must be ") => (format!("{key} {said}"), Underline::Token),
+        // A check of a whole entry, placed at its first line.
+        _ if said.contains(" has no \"") || said.contains(" is listed twice") => {
+            (said.to_string(), Underline::Line)
+        }
         _ => (said.to_string(), Underline::Token),
     }
 }

@@ -116,9 +116,13 @@ pub enum LabError {
 }
 
 impl LabError {
-    /// Prints the error on one line and exits with status 2, as clap does for bad flags.
+    /// Prints the error and exits with status 2, as clap does for bad flags: one line, or
+    /// for a mistake in the inventory its line with a caret under the mistake.
     pub fn exit(&self) -> ! {
-        eprintln!("error: {self}");
+        match self {
+            LabError::Inventory(mistake) => mistake.eprint(),
+            other => eprintln!("error: {other}"),
+        }
         std::process::exit(2)
     }
 }
