@@ -36,6 +36,22 @@ pub struct Bar {
     pub end: Duration,
     /// The session failed (login refused, connection dropped, timed out): drawn marked.
     pub failed: bool,
+    /// What the bar's row is: a worker, or a lane.
+    pub row: RowKind,
+}
+
+/// What a row of the chart stands for. A row is called a worker only where it is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowKind {
+    /// A thread or a process, which ran the row's sessions one after another.
+    Worker,
+    /// A lane: sessions of one client that did not overlap, drawn in one row because the
+    /// client does not say which thread or process ran them (Netmiko, OpenSSH).
+    Lane,
+    /// A lane of async tasks (lesson 10): tasks are not workers, and the row only gathers
+    /// tasks whose sessions did not overlap. `thread` names the thread that ran the task
+    /// (`4242 ThreadId(1)`): all of them are usually one.
+    TaskLane { thread: String },
 }
 
 /// Past this many sessions the terminal chart draws a density instead of one bar each.
@@ -73,8 +89,8 @@ const NETAUTO_BANNER: &str = "SSH-2.0-netauto_";
 /// for clients that do not name their workers (see [`bars_from_records`]).
 const LANE_SLACK: Duration = Duration::from_millis(5);
 
-/// The rows of the async client's sessions (`... task=17`): `tasks #1`, `tasks #2`...
-const ASYNC_TASKS: &str = "tasks";
+/// The rows of the async client's sessions (`... task=17`): `lane 1`, `lane 2`...
+const ASYNC_LANE: &str = "lane";
 
 /// Who ran a session, read from the client's SSH identification string.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,9 +98,22 @@ enum Client {
     /// This project's client: the process and the thread (kept as the client wrote it,
     /// `ThreadId(7)`; only "same or different" matters here).
     Netauto { pid: String, thread: String },
+    /// This project's async client: a task, and the process and thread that ran it.
+    Task { thread: String },
     /// Any other client (Netmiko's paramiko, OpenSSH, ...): only its banner, which is the
     /// same from every thread, so it cannot tell the workers apart.
     Other(String),
+}
+
+impl Client {
+    /// The clients whose sessions are spread over lanes, and the name of their lanes.
+    fn lanes(&self) -> Option<&str> {
+        match self {
+            Client::Netauto { .. } => None,
+            Client::Task { .. } => Some(ASYNC_LANE),
+            Client::Other(name) => Some(name),
+        }
+    }
 }
 
 fn parse_client(client: &str) -> Client {
@@ -105,7 +134,9 @@ fn parse_client(client: &str) -> Client {
             // The async client (lesson 10): every session is a task of its own on one
             // thread, so a row is not a worker but a lane of sessions at once, as for
             // clients that do not name their workers.
-            return Client::Other(ASYNC_TASKS.to_string());
+            return Client::Task {
+                thread: format!("{} {}", pid.unwrap_or_default(), thread.unwrap_or_default()),
+            };
         }
         if let (Some(pid), Some(thread)) = (pid, thread) {
             return Client::Netauto { pid, thread };
@@ -144,7 +175,9 @@ fn session_failed(s: &SessionRecord) -> bool {
 ///   sessions from several threads;
 /// - any other client: its banner (`paramiko_3.4.0`); as such a client sends the same
 ///   banner from every thread, sessions that overlap are spread over lanes
-///   `paramiko_3.4.0 #1`, `#2`, ... so no two bars of a row overlap.
+///   `paramiko_3.4.0 lane 1`, `lane 2`, ... so no two bars of a row overlap;
+/// - this project's async client (`task=17`): lanes too, `lane 1`, `lane 2`..., as its
+///   tasks are not workers (they usually all run on one thread).
 pub fn bars_from_records(sessions: &[SessionRecord], now: Duration) -> Vec<Bar> {
     let clients: Vec<Client> = sessions.iter().map(|s| parse_client(&s.client)).collect();
 
@@ -183,8 +216,8 @@ pub fn bars_from_records(sessions: &[SessionRecord], now: Duration) -> Vec<Bar> 
     let mut lanes: Vec<Vec<(Duration, usize)>> = Vec::new();
     let mut lane_of = vec![0usize; sessions.len()];
     for &i in &by_start {
-        if let Client::Other(name) = &clients[i] {
-            let b = match banners.iter().position(|n| n == name) {
+        if let Some(name) = clients[i].lanes() {
+            let b = match banners.iter().position(|n| *n == name) {
                 Some(b) => b,
                 None => {
                     banners.push(name);
@@ -222,7 +255,7 @@ pub fn bars_from_records(sessions: &[SessionRecord], now: Duration) -> Vec<Bar> 
         .zip(&clients)
         .enumerate()
         .map(|(i, (s, client))| {
-            let worker = match client {
+            let (worker, row) = match client {
                 Client::Netauto { pid, thread } => {
                     // Every process and thread was collected above, in order.
                     let threads = pids
@@ -233,21 +266,29 @@ pub fn bars_from_records(sessions: &[SessionRecord], now: Duration) -> Vec<Bar> 
                         .iter()
                         .position(|t| t == thread)
                         .map_or(0, |n| n + 1);
-                    if one_process {
+                    let label = if one_process {
                         format!("thread {n}")
                     } else if threads.len() > 1 {
                         format!("pid {pid} thread {n}")
                     } else {
                         format!("pid {pid}")
-                    }
+                    };
+                    (label, RowKind::Worker)
                 }
+                Client::Task { thread } => (
+                    format!("{ASYNC_LANE} {}", lane_of[i] + 1),
+                    RowKind::TaskLane {
+                        thread: thread.clone(),
+                    },
+                ),
                 Client::Other(name) => {
                     let b = banners.iter().position(|n| n == name).unwrap_or(0);
-                    if lanes.get(b).map_or(0, Vec::len) > 1 {
-                        format!("{name} #{}", lane_of[i] + 1)
+                    let label = if lanes.get(b).map_or(0, Vec::len) > 1 {
+                        format!("{name} lane {}", lane_of[i] + 1)
                     } else {
                         name.clone()
-                    }
+                    };
+                    (label, RowKind::Lane)
                 }
             };
             Bar {
@@ -256,6 +297,7 @@ pub fn bars_from_records(sessions: &[SessionRecord], now: Duration) -> Vec<Bar> 
                 start: s.accepted,
                 end: session_end[i],
                 failed: session_failed(s),
+                row,
             }
         })
         .collect()
@@ -265,10 +307,118 @@ pub fn bars_from_records(sessions: &[SessionRecord], now: Duration) -> Vec<Bar> 
 // What both pictures share: rows, the time axis, the count of sessions open at once
 // ---------------------------------------------------------------------------------------
 
-/// The bars of one worker, in the order they were given.
+/// The bars of one row (a worker or a lane), in the order they were given.
 struct Row<'a> {
     label: String,
     bars: Vec<&'a Bar>,
+}
+
+impl Row<'_> {
+    fn is_worker(&self) -> bool {
+        self.bars.iter().all(|b| b.row == RowKind::Worker)
+    }
+}
+
+/// Who ran the sessions, as the chart's header says it: `by 4 workers`; for the async
+/// client `as async tasks on 1 thread, in 9 lanes`; for a client that does not say
+/// `in 3 lanes`.
+fn who_ran(bars: &[Bar], rows: &[Row]) -> String {
+    let count = |n: usize, one: &str| format!("{n} {one}{}", if n == 1 { "" } else { "s" });
+    let workers = rows.iter().filter(|r| r.is_worker()).count();
+    let is_task_lane = |r: &&Row| {
+        r.bars
+            .iter()
+            .any(|b| matches!(b.row, RowKind::TaskLane { .. }))
+    };
+    let task_lanes = rows.iter().filter(is_task_lane).count();
+    let lanes = rows.len() - workers - task_lanes;
+    let mut threads: Vec<&str> = bars
+        .iter()
+        .filter_map(|b| match &b.row {
+            RowKind::TaskLane { thread } => Some(thread.as_str()),
+            _ => None,
+        })
+        .collect();
+    threads.sort_unstable();
+    threads.dedup();
+    let mut parts = Vec::new();
+    if workers > 0 {
+        parts.push(format!("by {}", count(workers, "worker")));
+    }
+    if task_lanes > 0 {
+        parts.push(format!(
+            "as async tasks on {}, in {}",
+            count(threads.len(), "thread"),
+            count(task_lanes, "lane")
+        ));
+    }
+    if lanes > 0 {
+        parts.push(format!("in {}", count(lanes, "lane")));
+    }
+    parts.join(", ")
+}
+
+/// What a lane is, when the chart has any: a lane is not a worker.
+fn lanes_note(bars: &[Bar]) -> Option<&'static str> {
+    if bars
+        .iter()
+        .any(|b| matches!(b.row, RowKind::TaskLane { .. }))
+    {
+        Some("a lane is not a worker: it holds tasks whose sessions did not overlap")
+    } else if bars.iter().any(|b| b.row == RowKind::Lane) {
+        Some(
+            "a lane is not a worker: it holds sessions that did not overlap (the client does \
+             not say which thread ran them)",
+        )
+    } else {
+        None
+    }
+}
+
+/// Every device whose session failed, in the order of their first failure: `srx2`, or
+/// `srx2 (3 sessions)` when several of its sessions failed.
+fn failed_devices(bars: &[Bar]) -> Vec<String> {
+    let mut failed: Vec<&Bar> = bars.iter().filter(|b| b.failed).collect();
+    failed.sort_by_key(|b| b.start);
+    let mut named: Vec<(&str, usize)> = Vec::new();
+    for bar in failed {
+        match named.iter_mut().find(|(d, _)| *d == bar.device) {
+            Some((_, n)) => *n += 1,
+            None => named.push((&bar.device, 1)),
+        }
+    }
+    named
+        .into_iter()
+        .map(|(device, n)| match n {
+            1 => device.to_string(),
+            n => format!("{device} ({n} sessions)"),
+        })
+        .collect()
+}
+
+/// `head` and the `items` after it, separated by commas, in lines of at most `width`
+/// characters; the lines after the first start under the first item.
+fn wrapped(head: &str, items: &[String], width: usize) -> Vec<String> {
+    let indent = " ".repeat(head.chars().count());
+    let mut lines = vec![head.to_string()];
+    for (i, item) in items.iter().enumerate() {
+        let piece = if i + 1 < items.len() {
+            format!("{item},")
+        } else {
+            item.clone()
+        };
+        let line = lines.last_mut().expect("lines starts with one");
+        let fresh = line.chars().count() == indent.chars().count();
+        if !fresh && line.chars().count() + 1 + piece.chars().count() > width {
+            lines.push(format!("{indent}{piece}"));
+        } else {
+            if !fresh {
+                line.push(' ');
+            }
+            line.push_str(&piece);
+        }
+    }
+    lines
 }
 
 /// The workers' rows, ordered by each worker's first start (ties: the order the workers
@@ -442,9 +592,10 @@ fn fit(s: &str, n: usize) -> String {
 
 /// The timeline as text for a terminal `width` columns wide (labels included).
 ///
-/// One row per worker, ordered by its first session; each session a bar `├R1───┤` (a
-/// failed one `├R1╌╌╌✗`) labelled with its device where it fits; a scale line in seconds;
-/// then "at once", the most sessions open at once in each column, with the peak stated.
+/// One row per worker (or lane: see [`RowKind`]), ordered by its first session; each
+/// session a bar `├R1───┤` (a failed one `├R1╌╌╌✗`) labelled with its device where it
+/// fits; a scale line in seconds; then "at once", the most sessions open at once in each
+/// column, with the peak stated; under the legend every failed device, by name.
 /// With more than [`MAX_BARS`] sessions, or when most bars would be under three columns
 /// wide, each row shows instead how many of its sessions touched each column, and past 40
 /// workers the rows are grouped.
@@ -475,7 +626,7 @@ pub fn render_terminal(bars: &[Bar], width: usize) -> String {
         })
         .count();
     let density = bars.len() > MAX_BARS || narrow * 2 > bars.len();
-    let workers = rows.len();
+    let who = who_ran(bars, &rows);
     if density && rows.len() > MAX_DENSITY_ROWS {
         // Groups of workers have labels of their own: fit the label column to them.
         rows = group_rows(rows);
@@ -487,9 +638,8 @@ pub fn render_terminal(bars: &[Bar], width: usize) -> String {
     let one_column = Duration::from_nanos(u64::try_from(axis.total / cols as u128).unwrap_or(0));
     let _ = writeln!(
         out,
-        "timeline: {} sessions by {workers} worker{} over {} s (one column: {} s)",
+        "timeline: {} sessions {who} over {} s (one column: {} s)",
         bars.len(),
-        if workers == 1 { "" } else { "s" },
         axis.secs_ns(axis.total),
         axis.secs(one_column),
     );
@@ -554,6 +704,17 @@ pub fn render_terminal(bars: &[Bar], width: usize) -> String {
             ""
         );
     }
+    if let Some(note) = lanes_note(bars) {
+        let _ = writeln!(out, "{:label_w$}  {note}", "");
+    }
+    // A failed session too short for its name is a bare `✗`: name every failed device.
+    let failed = failed_devices(bars);
+    if !failed.is_empty() {
+        let head = format!("{:label_w$}  ✗ failed: ", "");
+        for line in wrapped(&head, &failed, width) {
+            push_line(&mut out, &line);
+        }
+    }
     out
 }
 
@@ -598,14 +759,19 @@ fn bar_cells(row: &Row, axis: &Axis) -> String {
     cells.into_iter().collect()
 }
 
-/// Past [`MAX_DENSITY_ROWS`] workers, the rows merged into as many groups of neighbours,
-/// labelled by the rows they hold (`workers 1–25`).
+/// Past [`MAX_DENSITY_ROWS`] rows, the rows merged into as many groups of neighbours,
+/// labelled by the rows they hold (`workers 1–25`, `lanes 1–25`).
 fn group_rows(rows: Vec<Row>) -> Vec<Row> {
     let size = rows.len().div_ceil(MAX_DENSITY_ROWS);
+    let what = match rows.iter().filter(|r| r.is_worker()).count() {
+        n if n == rows.len() => "workers",
+        0 => "lanes",
+        _ => "rows",
+    };
     rows.chunks(size)
         .enumerate()
         .map(|(g, chunk)| Row {
-            label: format!("workers {}–{}", g * size + 1, g * size + chunk.len()),
+            label: format!("{what} {}–{}", g * size + 1, g * size + chunk.len()),
             bars: chunk.iter().flat_map(|r| r.bars.iter().copied()).collect(),
         })
         .collect()
@@ -717,33 +883,44 @@ fn xml_escape(s: &str) -> String {
 
 /// The timeline as a standalone SVG document (text written by hand, no plotting crate).
 ///
-/// The same picture as [`render_terminal`]: one row per worker with its label, each session
-/// a `<rect>` whose tooltip names the device and its times (`R1 (0.55–1.25 s)`), failed
-/// sessions in red, a time axis with ticks, and under it the sessions open at once as a
-/// filled step line with its peak marked. Every session gets its own rectangle whatever
+/// The same picture as [`render_terminal`]: one row per worker (or lane) with its label,
+/// under the title a line saying which, each session a `<rect>` whose tooltip names the
+/// device and its times (`R1 (0.55–1.25 s)`), failed sessions in red, a time axis with
+/// ticks, and under it the sessions open at once as a filled step line on a numbered axis,
+/// its peak marked; under the legend every failed device by name. Every session gets its own rectangle whatever
 /// their number; with many workers the rows get thinner and lose their labels.
 pub fn render_svg(bars: &[Bar], title: &str) -> String {
     let rows = rows_of(bars);
+    let steps = open_steps(bars);
+    let (most, at) = peak(&steps);
     let label_chars = rows
         .iter()
         .map(|r| r.label.chars().count())
         .max()
         .unwrap_or(0)
         .min(MAX_LABEL);
-    let left = 16.0 + SVG_CHAR_W * label_chars.max(OPEN_LABEL.len()) as f64;
+    // The "at once" label and, right of it, the numbers of its axis.
+    let digits = most.to_string().len();
+    let left = 16.0 + SVG_CHAR_W * label_chars.max(OPEN_LABEL.len() + 2 + digits) as f64;
+    // Under the legend: what a lane is, and every failed device by name.
+    let mut notes: Vec<String> = lanes_note(bars).map(str::to_string).into_iter().collect();
+    let failed = failed_devices(bars);
+    if !failed.is_empty() {
+        notes.extend(wrapped("✗ failed: ", &failed, 110));
+    }
     // Rows of 20 px, thinner past 30 rows so the picture stays about a screen high.
     let row_h = if rows.len() <= 30 {
         20.0
     } else {
         (600.0 / rows.len() as f64).max(2.0)
     };
-    let top = 40.0;
+    let top = 56.0; // under the title and the line saying who ran the sessions
     let rows_bottom = top + row_h * rows.len() as f64;
     let open_top = rows_bottom + 50.0; // under the axis and its labels
     let open_h = 80.0;
     let legend_y = open_top + open_h + 40.0;
     let width = left + SVG_CHART_W + 30.0;
-    let height = legend_y + 20.0;
+    let height = legend_y + 20.0 + 18.0 * notes.len() as f64;
 
     let axis = Axis::new(bars, SVG_CHART_W as usize);
     let x_of = |ns: u128| left + SVG_CHART_W * ns as f64 / axis.total as f64;
@@ -768,6 +945,11 @@ pub fn render_svg(bars: &[Bar], title: &str) -> String {
         s.push_str("</svg>\n");
         return s;
     }
+    let _ = writeln!(
+        s,
+        r#"<text x="10" y="40">sessions {}</text>"#,
+        xml_escape(&who_ran(bars, &rows))
+    );
 
     // The rows: a label, a faint line, and a rectangle per session.
     for (i, row) in rows.iter().enumerate() {
@@ -850,8 +1032,6 @@ pub fn render_svg(bars: &[Bar], title: &str) -> String {
     }
 
     // Sessions open at once: a filled step line, 0 at the bottom, the peak at the top.
-    let steps = open_steps(bars);
-    let (most, at) = peak(&steps);
     let base = open_top + open_h;
     let y_of = |n: usize| base - open_h * n as f64 / most.max(1) as f64;
     let mut path = format!("M {left:.1} {base:.1}");
@@ -868,10 +1048,37 @@ pub fn render_svg(bars: &[Bar], title: &str) -> String {
         r#"<line x1="{left:.1}" y1="{base:.1}" x2="{:.1}" y2="{base:.1}" stroke="black"/>"#,
         left + SVG_CHART_W
     );
+    // Its axis: a number at each round count (1, 2 or 5 times a power of ten), and the peak.
+    let number_x = left - 6.0;
+    let _ = writeln!(
+        s,
+        r#"<line x1="{left:.1}" y1="{open_top:.1}" x2="{left:.1}" y2="{base:.1}" stroke="black"/>"#
+    );
+    let count_step = usize::try_from(tick_step(most as u128, 4)).unwrap_or(most.max(1));
+    let mut counts: Vec<usize> = (0..=most).step_by(count_step.max(1)).collect();
+    if counts.last() != Some(&most) {
+        // The peak is numbered too, in place of a round count too close under it.
+        if counts.len() > 1 && counts.last().is_some_and(|&n| y_of(n) - y_of(most) < 14.0) {
+            counts.pop();
+        }
+        counts.push(most);
+    }
+    for n in counts {
+        let y = y_of(n);
+        let _ = writeln!(
+            s,
+            r#"<line x1="{:.1}" y1="{y:.1}" x2="{left:.1}" y2="{y:.1}" stroke="black"/>"#,
+            left - 4.0
+        );
+        let _ = writeln!(
+            s,
+            r#"<text x="{number_x:.1}" y="{y:.1}" text-anchor="end" dominant-baseline="middle">{n}</text>"#
+        );
+    }
     let _ = writeln!(
         s,
         r#"<text x="{:.1}" y="{:.1}" text-anchor="end" dominant-baseline="middle">{OPEN_LABEL}</text>"#,
-        left - 8.0,
+        number_x - SVG_CHAR_W * (digits + 1) as f64,
         open_top + open_h / 2.0
     );
     let _ = writeln!(
@@ -910,6 +1117,14 @@ pub fn render_svg(bars: &[Bar], title: &str) -> String {
         r#"<text x="{:.1}" y="{legend_y:.1}">a failed session</text>"#,
         left + 400.0
     );
+    for (i, note) in notes.iter().enumerate() {
+        let _ = writeln!(
+            s,
+            r#"<text x="{left:.1}" y="{:.1}" xml:space="preserve">{}</text>"#,
+            legend_y + 18.0 * (i + 1) as f64,
+            xml_escape(note)
+        );
+    }
     s.push_str("</svg>\n");
     s
 }
@@ -1084,8 +1299,36 @@ mod tests {
         ];
         let bars = bars_from_records(&sessions, ms(300));
         let workers: Vec<&str> = bars.iter().map(|b| b.worker.as_str()).collect();
-        assert_eq!(workers, ["tasks #1", "tasks #2", "tasks #1", "tasks #1"]);
+        assert_eq!(workers, ["lane 1", "lane 2", "lane 1", "lane 1"]);
         assert_eq!(bars[2].end, ms(199));
+        // The point of the async lesson: one thread. The chart says lanes, not workers.
+        let text = render_terminal(&bars, 80);
+        assert!(
+            text.starts_with("timeline: 4 sessions as async tasks on 1 thread, in 2 lanes over"),
+            "{text}"
+        );
+        assert!(!text.contains("worker "), "{text}");
+        assert!(text.contains("a lane is not a worker"), "{text}");
+        let svg = render_svg(&bars, "10");
+        assert!(
+            svg.contains(">sessions as async tasks on 1 thread, in 2 lanes</text>"),
+            "{svg}"
+        );
+        assert!(!svg.contains(">thread 1<"), "{svg}");
+    }
+
+    #[test]
+    fn tasks_from_two_threads_say_two_threads() {
+        let task = |thread: u32, n: u32| format!("{} task={n}", ours(4242, thread));
+        let sessions = vec![
+            session(0, &task(1, 1), "R1", 0, 100),
+            session(1, &task(2, 2), "R2", 10, 100),
+        ];
+        let text = render_terminal(&bars_from_records(&sessions, ms(100)), 80);
+        assert!(
+            text.starts_with("timeline: 2 sessions as async tasks on 2 threads, in 2 lanes"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -1103,13 +1346,19 @@ mod tests {
         assert_eq!(
             workers,
             [
-                "paramiko_3.4.0 #1",
-                "paramiko_3.4.0 #2",
-                "paramiko_3.4.0 #1",
+                "paramiko_3.4.0 lane 1",
+                "paramiko_3.4.0 lane 2",
+                "paramiko_3.4.0 lane 1",
                 "OpenSSH_9.6",
                 "no banner"
             ]
         );
+        let text = render_terminal(&bars, 100);
+        assert!(
+            text.starts_with("timeline: 5 sessions in 4 lanes over"),
+            "{text}"
+        );
+        assert!(text.contains("the client does not say"), "{text}");
     }
 
     #[test]
@@ -1154,6 +1403,69 @@ mod tests {
         assert_eq!(row.matches('✗').count(), 3, "{text}");
         assert_eq!(row.matches('┤').count(), 2, "{text}");
         assert!(text.contains("a failed session"), "{text}");
+        assert!(text.ends_with("✗ failed: R2, R3, R4\n"), "{text}");
+    }
+
+    #[test]
+    fn every_failed_device_is_named_even_a_bare_cross() {
+        // Two failures far too short for their names (a column is 10 ms here), one device
+        // failing twice, and more of them than fit on one line of 60.
+        let mut sessions: Vec<_> = (0..5)
+            .map(|i| session(i, &ours(1, 1), &format!("R{i}"), i * 200, i * 200 + 200))
+            .collect();
+        let names = [
+            "srx2",
+            "nxos1",
+            "srx2",
+            "arista-long-name-1",
+            "arista-long-name-2",
+        ];
+        for (i, name) in names.iter().enumerate() {
+            let from = 100 + 150 * i as u64;
+            let mut s = session(i as u64 + 5, &ours(1, 2), name, from, from + 5);
+            s.auth = None;
+            sessions.push(s);
+        }
+        let bars = bars_from_records(&sessions, ms(1000));
+        let text = render_terminal(&bars, 60);
+        let row = chart_rows(&text)[1];
+        assert!(!row.contains("srx2") && row.contains('✗'), "{text}");
+        let failed: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.contains("✗ failed:"))
+            .collect();
+        assert_eq!(
+            failed,
+            [
+                "          ✗ failed: srx2 (2 sessions), nxos1,",
+                "                    arista-long-name-1, arista-long-name-2"
+            ],
+            "{text}"
+        );
+        let svg = render_svg(&bars, "t");
+        assert!(
+            svg.contains(
+                "✗ failed: srx2 (2 sessions), nxos1, arista-long-name-1, arista-long-name-2</text>"
+            ),
+            "{svg}"
+        );
+        assert_balanced(&svg);
+    }
+
+    #[test]
+    fn the_svg_s_sessions_open_axis_has_numbers() {
+        // Seven open at once at the peak: numbers 0, 2, 4 and the peak, 7 (6 would touch it).
+        let sessions: Vec<_> = (0..7)
+            .map(|i| session(i, &ours(1, i as u32), &format!("R{i}"), 0, 100))
+            .collect();
+        let svg = render_svg(&bars_from_records(&sessions, ms(100)), "t");
+        let numbers: Vec<&str> = svg
+            .lines()
+            .filter(|l| l.contains(r#"text-anchor="end" dominant-baseline="middle">"#))
+            .filter_map(|l| l.split('>').nth(1)?.strip_suffix("</text"))
+            .filter(|t| t.parse::<usize>().is_ok())
+            .collect();
+        assert_eq!(numbers, ["0", "2", "4", "7"], "{svg}");
     }
 
     #[test]
@@ -1206,6 +1518,7 @@ mod tests {
                 start: ms(0),
                 end: ms(500),
                 failed: false,
+                row: RowKind::Worker,
             },
             Bar {
                 worker: "b".into(),
@@ -1213,6 +1526,7 @@ mod tests {
                 start: ms(250),
                 end: ms(1000),
                 failed: false,
+                row: RowKind::Worker,
             },
             Bar {
                 worker: "c".into(),
@@ -1220,6 +1534,7 @@ mod tests {
                 start: ms(400),
                 end: ms(450),
                 failed: false,
+                row: RowKind::Worker,
             },
         ];
         let text = render_terminal(&bars, 29); // a chart of 20 columns, 50 ms each
@@ -1250,6 +1565,7 @@ thread 2 │├SW-CORE-1────┤├R3────────────
 at once  │222222222222222222222222222222222221111111111111111111111111
           sessions open at once (the most in each column): peak 2 at 0.00 s
           ├name┤ a session, from connect to exit   ├name╌✗ a failed session
+          ✗ failed: R4
 ";
         assert_eq!(render_terminal(&bars, 70), expected);
     }

@@ -79,7 +79,8 @@ pub struct LabArgs {
     pub retries: Option<u32>,
 
     /// After the run, draw when each device's session ran: one row per worker (thread or
-    /// process), and how many sessions were open at once
+    /// process), or per lane where the rows are not workers (async tasks on one thread),
+    /// how many sessions were open at once, and every device that failed
     #[arg(long)]
     pub timeline: bool,
 

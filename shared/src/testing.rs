@@ -875,8 +875,9 @@ pub fn assert_pool_of(record: &Record, workers: usize) {
 /// The `--timeline` chart of a lesson's stdout with what changes from run to run taken
 /// out, for a snapshot: times become `[T]`; each bar, the scale and the `at once` row keep
 /// their shape, not their length (a run of `─` or `╌` is one character, a run of one digit
-/// one digit, and the ticks between the first and the last are one); and the worker rows,
-/// whose order depends on which thread connected first, are sorted, their numbers `N`.
+/// one digit, and the ticks between the first and the last are one); and the worker (or
+/// lane) rows, whose order depends on which one connected first, are sorted, their numbers
+/// `N`.
 pub fn stable_timeline(stdout: &str) -> String {
     let re = |pattern: &str| regex::Regex::new(pattern).expect("a valid pattern");
     let times = re(r"\b\d+\.\d+ s\b");
@@ -884,7 +885,7 @@ pub fn stable_timeline(stdout: &str) -> String {
     let dashes = re(r"╌+");
     let ticks = re(r"┴(─┴)+");
     let tick_labels = re(r"0 s( +\[T\] s)+");
-    let numbers = re(r"^(thread|pid) \d+");
+    let numbers = re(r"^(thread|pid|lane) \d+");
     let chart = stdout
         .find("== timeline")
         .map_or("", |start| &stdout[start..]);
