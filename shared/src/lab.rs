@@ -4,7 +4,7 @@
 //! [`mock_device::Fleet`] on 127.0.0.1), so `cargo run --bin 07-as-completed` needs nothing
 //! else. `--inventory FILE` points it at a standalone mock fleet or at real devices.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -114,6 +114,8 @@ pub enum LabError {
     Inventory(#[from] InventoryError),
     #[error("cannot start the in-process lab: {0}")]
     Fleet(String),
+    #[error("--timeline-svg {}: {reason}", path.display())]
+    TimelineSvg { path: PathBuf, reason: String },
 }
 
 impl LabError {
@@ -238,6 +240,12 @@ impl Lab {
 impl LabArgs {
     /// Reads the inventory, or starts the in-process lab.
     pub fn start(&self) -> Result<Lab, LabError> {
+        if let Some(path) = &self.timeline_svg {
+            can_be_written(path).map_err(|reason| LabError::TimelineSvg {
+                path: path.clone(),
+                reason,
+            })?;
+        }
         let open_files = raise_open_file_limit();
         end_quietly_on_a_closed_pipe();
         if let Some(path) = &self.inventory {
@@ -313,6 +321,37 @@ impl LabArgs {
             }
         }
     }
+}
+
+/// `--timeline-svg FILE` is written after the run: check before the run that it can be,
+/// rather than end a long run with "cannot write". A file that is not there yet is created
+/// to find out, and removed again.
+fn can_be_written(path: &Path) -> Result<(), String> {
+    if path.is_dir() {
+        return Err("that is a directory: give a file name, e.g. timeline.svg".into());
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        let what = if dir.exists() {
+            "is not a directory"
+        } else {
+            "does not exist"
+        };
+        return Err(format!("the directory {} {what}", dir.display()));
+    }
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(|e| format!("cannot write there: {e}"))?;
+    if !existed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
 }
 
 /// The inventory of a running fleet, with its host keys pinned, `timeout` for every stage
