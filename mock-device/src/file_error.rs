@@ -101,12 +101,12 @@ impl FileError {
         };
         let (line, column) = (location.line(), location.column());
         let text = error.to_string();
-        let (key, said) = split_path(&text);
+        let (place, said) = split_path(&text);
         if let Some(problem) = libyaml_problem(said) {
             return syntax_error(path, source, line, column, problem, said);
         }
         let said = strip_location(said);
-        let (message, underline) = plain_words(key, said);
+        let (message, underline) = plain_words(place, said);
         Self::underlining(path, source, line, column, underline, message)
     }
 
@@ -262,9 +262,9 @@ fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
         .map(|(_, c)| c)
 }
 
-/// serde_norway writes where in the document a value was (`[0].port: ...`); the key is the
-/// last name in it.
-fn split_path(text: &str) -> (Option<&str>, &str) {
+/// serde_norway writes where in the document a value was (`[0].port: ...`, nothing for the
+/// document itself); the key is the last name in it.
+fn split_path(text: &str) -> (Place<'_>, &str) {
     if let Some((path, rest)) = text.split_once(": ")
         && !path.is_empty()
         && path
@@ -276,9 +276,29 @@ fn split_path(text: &str) -> (Option<&str>, &str) {
             .next()
             .filter(|k| !k.is_empty() && !k.starts_with('['));
         let key = key.map(|k| k.split('[').next().unwrap_or(k));
-        return (key, rest);
+        return (key.map_or(Place::Entry, Place::Key), rest);
     }
-    (None, text)
+    (Place::File, text)
+}
+
+/// Where in the document serde_norway says a mistake is.
+#[derive(Debug, Clone, Copy)]
+enum Place<'a> {
+    /// The document itself.
+    File,
+    /// An entry of a list.
+    Entry,
+    /// The value of this key.
+    Key(&'a str),
+}
+
+impl<'a> Place<'a> {
+    fn key(self) -> Option<&'a str> {
+        match self {
+            Place::Key(key) => Some(key),
+            _ => None,
+        }
+    }
 }
 
 /// `... at line 4 column 9` at the end: the place is shown apart.
@@ -425,7 +445,8 @@ fn syntax_error(
 }
 
 /// serde's stock messages, said plainly; `key` is the key the value belongs to.
-fn plain_words(key: Option<&str>, said: &str) -> (String, Underline) {
+fn plain_words(place: Place<'_>, said: &str) -> (String, Underline) {
+    let key = place.key();
     let quoted = |text: &str| -> Vec<String> {
         text.split('`')
             .skip(1)
@@ -450,10 +471,11 @@ fn plain_words(key: Option<&str>, said: &str) -> (String, Underline) {
     }
     if let Some(rest) = said.strip_prefix("missing field ") {
         let field = quoted(rest).into_iter().next().unwrap_or_default();
-        return (
-            format!("the entry that starts here has no \"{field}\""),
-            Underline::Line,
-        );
+        let whose = match place {
+            Place::File => "the file",
+            _ => "the entry that starts here",
+        };
+        return (format!("{whose} has no \"{field}\""), Underline::Line);
     }
     if let Some(rest) = said.strip_prefix("duplicate field ") {
         let field = quoted(rest).into_iter().next().unwrap_or_default();

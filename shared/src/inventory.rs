@@ -106,7 +106,7 @@ const KEYS: [&str; 16] = [
 /// run says so once. They tune Netmiko's screen scraping (`global_delay_factor`, `fast_cli`:
 /// the SSH helper here waits for the prompt instead of sleeping), its enable mode (`secret`:
 /// the lessons only run `show` commands), its logs and its paramiko options.
-const NETMIKO_UNUSED: [&str; 27] = [
+const NETMIKO_UNUSED: [&str; 28] = [
     "secret",
     "global_delay_factor",
     "fast_cli",
@@ -134,6 +134,7 @@ const NETMIKO_UNUSED: [&str; 27] = [
     "delay_factor_compat",
     "disabled_algorithms",
     "disable_sha2_fix",
+    "disable_lf_normalization",
 ];
 
 /// A device as written in the file: anything but `device_type`, `host` and `username` may be
@@ -226,15 +227,23 @@ impl<'de> Visitor<'de> for EntrySeed<'_> {
                 "host" | "ip" => e.host = Some(map.next_value::<Text>()?.0),
                 "port" => e.port = map.next_value::<Option<Port>>()?.map(|p| p.0),
                 "username" => e.username = Some(map.next_value::<Text>()?.0),
-                "password" => e.password = Some(map.next_value::<Text>()?.0),
-                "host_key" => e.host_key = Some(map.next_value::<Text>()?.0),
-                "key_file" => e.key_file = Some(map.next_value::<Text>()?.0.into()),
-                "timeout" => e.timeout = Some(map.next_value::<Seconds>()?.0),
-                "conn_timeout" => e.conn_timeout = Some(map.next_value::<Seconds>()?.0),
-                "banner_timeout" => e.banner_timeout = Some(map.next_value::<Seconds>()?.0),
-                "auth_timeout" => e.auth_timeout = Some(map.next_value::<Seconds>()?.0),
+                // What may be left out may also be left empty (`password:`), as Netmiko
+                // takes `None` for "not given".
+                "password" => e.password = map.next_value::<Option<Text>>()?.map(|t| t.0),
+                "host_key" => e.host_key = map.next_value::<Option<Text>>()?.map(|t| t.0),
+                "key_file" => e.key_file = map.next_value::<Option<Text>>()?.map(|t| t.0.into()),
+                "timeout" => e.timeout = map.next_value::<Option<Seconds>>()?.map(|s| s.0),
+                "conn_timeout" => {
+                    e.conn_timeout = map.next_value::<Option<Seconds>>()?.map(|s| s.0)
+                }
+                "banner_timeout" => {
+                    e.banner_timeout = map.next_value::<Option<Seconds>>()?.map(|s| s.0)
+                }
+                "auth_timeout" => {
+                    e.auth_timeout = map.next_value::<Option<Seconds>>()?.map(|s| s.0)
+                }
                 "read_timeout" | "read_timeout_override" => {
-                    e.read_timeout = Some(map.next_value::<Seconds>()?.0)
+                    e.read_timeout = map.next_value::<Option<Seconds>>()?.map(|s| s.0)
                 }
                 unused => {
                     map.next_value::<de::IgnoredAny>()?;
@@ -631,6 +640,31 @@ mod tests {
         assert!(
             err.ends_with("unknown key \"usrename\" (did you mean \"username\"?)"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn an_empty_optional_key_is_left_out_and_an_empty_needed_one_is_named() {
+        let devices = parse(
+            "- {name: a, device_type: cisco_ios, host: h, username: u, password: , port: , \
+             timeout: }\n",
+        )
+        .unwrap();
+        assert_eq!(
+            (devices[0].password.as_str(), devices[0].port),
+            ("from-env", 22)
+        );
+        let err =
+            parse("- name: a\n  device_type: cisco_ios\n  host:\n  username: u\n").unwrap_err();
+        assert_eq!(
+            err,
+            "inventory devices.yaml:3:8: host must be text, not nothing"
+        );
+        let err = parse("- {name: a, device_type: 5, host: h, username: u}\n").unwrap_err();
+        assert_eq!(
+            err,
+            "inventory devices.yaml:1:26: device_type \"5\" is not one of cisco_ios, \
+             arista_eos, juniper_junos, cisco_nxos"
         );
     }
 

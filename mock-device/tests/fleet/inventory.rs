@@ -206,6 +206,10 @@ fn a_fleet_file_s_mistakes_are_shown_at_their_line() {
         fleet_file_error("devices:\n  - name: x\n    platform: cisco_ios\n   latency: 1s\n")
     );
     insta::assert_snapshot!(
+        "fleet_file_without_devices",
+        fleet_file_error("password: x\n")
+    );
+    insta::assert_snapshot!(
         "fleet_file_port_out_of_range",
         fleet_file_error("devices:\n  - {name: x, platform: cisco_ios, port: 70000}\n")
     );
