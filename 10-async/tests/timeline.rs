@@ -90,3 +90,30 @@ fn a_timeline_svg_that_cannot_be_written_stops_before_the_run() {
     // Nothing ran: the mock saw no session.
     assert!(lab.fleet().record().sessions.is_empty());
 }
+
+/// In-process, the chart is the lab's record: a device that refused every connection has no
+/// session in it, and is named all the same.
+#[test]
+fn a_failed_device_with_no_session_is_named_under_the_chart() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_10-async"))
+        .args(["--part", "all_at_once", "--timeline", "--latency", "50ms"])
+        .args(["--fault", "srx2=refuse", "--fault", "nxos1=auth-fail"])
+        .env("COLUMNS", "100")
+        .output()
+        .expect("the lesson runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let chart = &stdout[stdout.find("== timeline").expect("a timeline")..];
+    assert!(
+        chart.contains("timeline: 8 sessions as async tasks on 1 thread"),
+        "{chart}"
+    );
+    let tail: Vec<&str> = chart.lines().rev().take(2).map(str::trim).collect();
+    assert_eq!(
+        tail,
+        [
+            "✗ failed too, with no session to draw (no connection reached the device): srx2",
+            "✗ failed: nxos1",
+        ],
+        "{chart}"
+    );
+}

@@ -179,7 +179,7 @@ impl Lab {
     /// The end of a run: draws the timeline if `--timeline` or `--timeline-svg` asked for
     /// it, stops the in-process lab, and hands back the report's exit code.
     pub fn finish(self, report: &Report) -> ExitCode {
-        let drawn = self.draw_timeline();
+        let drawn = self.draw_timeline(report);
         drop(self);
         match (report.exit_code(), drawn) {
             (code, Ok(())) => code,
@@ -190,7 +190,7 @@ impl Lab {
         }
     }
 
-    fn draw_timeline(&self) -> Result<(), String> {
+    fn draw_timeline(&self, report: &Report) -> Result<(), String> {
         if !self.timeline && self.timeline_svg.is_none() {
             return Ok(());
         }
@@ -227,6 +227,19 @@ impl Lab {
                 "{}",
                 timeline::render_terminal(&bars, timeline::terminal_width())
             );
+            // A device that failed before its device saw a connection (nothing listening)
+            // has no bar: it is named too, so the chart accounts for every failure.
+            let unseen: Vec<String> = report
+                .failed_devices()
+                .into_iter()
+                .filter(|device| !bars.iter().any(|bar| bar.device == *device))
+                .collect();
+            if !unseen.is_empty() {
+                println!(
+                    "✗ failed too, with no session to draw (no connection reached the device): {}",
+                    unseen.join(", ")
+                );
+            }
         }
         if let Some(path) = &self.timeline_svg {
             let title = format!("{} sessions, {seen_by}", bars.len());

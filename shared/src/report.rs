@@ -158,6 +158,12 @@ impl Report {
         }
     }
 
+    /// The devices with a result that came back an error, by name.
+    pub fn failed_devices(&self) -> Vec<String> {
+        let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        counts.failed.iter().cloned().collect()
+    }
+
     /// Success when every device the run contacted answered. It prints `950 ok, 50 failed`
     /// on stderr when any failed, when the run was quiet or asked for `--retries`; a device counts as ok only when
     /// a result of its came back ok and none failed, and a run that contacted no device
