@@ -59,7 +59,7 @@ impl FileError {
     }
 
     /// A mistake at `line` and `column` (1-based) of `source`, the text of the file at `path`.
-    pub fn at(
+    fn at(
         path: &Path,
         source: &str,
         line: usize,
@@ -118,11 +118,6 @@ impl FileError {
     /// The 1-based line and column, when the mistake has a place.
     pub fn location(&self) -> Option<(usize, usize)> {
         self.spot.as_ref().map(|s| (s.line, s.column))
-    }
-
-    /// The file.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// The full report, as cargo prints it: `error: ...`, the place, the line and its caret.
@@ -240,7 +235,7 @@ pub fn unknown_key(key: &str, known: &[&str]) -> String {
 
 /// `device_type "cisco_xr" is not one of cisco_ios, arista_eos, ...`: the list is short, so
 /// it is shown whole (a near miss such as `cisco_xr` for `cisco_ios` is not a typo).
-pub fn not_one_of(key: &str, value: &str, allowed: &[&str]) -> String {
+fn not_one_of(key: &str, value: &str, allowed: &[&str]) -> String {
     format!("{key} \"{value}\" is not one of {}", allowed.join(", "))
 }
 
