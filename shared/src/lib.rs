@@ -9,7 +9,9 @@ pub mod inventory;
 pub mod lab;
 pub mod parts;
 pub mod report;
+pub mod results;
 pub mod retry;
+pub mod run;
 pub mod ssh;
 #[cfg(feature = "testing")]
 pub mod testing;
