@@ -19,6 +19,7 @@ mod config;
 mod device_cli;
 mod outputs;
 pub mod record;
+pub mod runs;
 mod server;
 pub mod timeline;
 

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 use mock_device::{
     AaaConfig, DEFAULT_AAA_TIMEOUT, Fault, Fleet, FleetConfig, MaxStartups, Platform,
-    parse_duration, timeline,
+    parse_duration, runs, timeline,
 };
 
 #[derive(Debug, Parser)]
@@ -166,25 +166,72 @@ enum Draw {
         /// Also write the picture as an SVG file, for a browser
         #[arg(long, value_name = "FILE")]
         svg: Option<PathBuf>,
+        /// Draw only the sessions of this run (a lesson's run id, as in its `--results` and
+        /// listed under the picture), its axis starting at the run's first session
+        #[arg(long, value_name = "ID")]
+        run: Option<String>,
+        /// Draw only the sessions of this part (a lesson's `--part` name)
+        #[arg(long, value_name = "NAME")]
+        part: Option<String>,
     },
 }
 
-/// `mock-device timeline FILE [--svg OUT]`.
-fn draw_timeline(file: &Path, svg: Option<&Path>) -> ExitCode {
-    let record = match mock_device::record::read_events_file(file) {
+/// `mock-device timeline FILE [--svg OUT] [--run ID] [--part NAME]`.
+fn draw_timeline(
+    file: &Path,
+    svg: Option<&Path>,
+    run: Option<&str>,
+    part: Option<&str>,
+) -> ExitCode {
+    let whole = match mock_device::record::read_events_file(file) {
         Ok(record) => record,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
+    let runs = runs::runs(&whole);
+    let mut which = String::new();
+    let record = if run.is_none() && part.is_none() {
+        whole
+    } else {
+        let Some(record) = runs::only(&whole, run, part) else {
+            let asked = [
+                run.map(|r| format!("run {r}")),
+                part.map(|p| format!("part {p}")),
+            ];
+            let asked: Vec<String> = asked.into_iter().flatten().collect();
+            eprintln!(
+                "error: {}: no session of {}; the runs in it:\n{}",
+                file.display(),
+                asked.join(", "),
+                if runs.is_empty() {
+                    "  (none)\n".to_string()
+                } else {
+                    runs::describe(&runs)
+                }
+            );
+            return ExitCode::FAILURE;
+        };
+        for (name, value) in [("run", run), ("part", part)] {
+            if let Some(value) = value {
+                which.push_str(&format!("{name} {value}, "));
+            }
+        }
+        record
+    };
     let bars = timeline::bars_from_records(&record.sessions, record.taken);
-    let title = format!("{} sessions, as the fleet saw them", bars.len());
+    let title = format!("{which}{} sessions, as the fleet saw them", bars.len());
     println!("== timeline: {title} ==");
     print!(
         "{}",
         timeline::render_terminal(&bars, timeline::terminal_width())
     );
+    if which.is_empty() && !runs.is_empty() {
+        // Say how to draw one of them alone.
+        println!("\nRuns in this file (draw one with --run ID, and --part NAME):");
+        print!("{}", runs::describe(&runs));
+    }
     if let Some(path) = svg
         && let Err(e) = std::fs::write(path, timeline::render_svg(&bars, &title))
     {
@@ -490,8 +537,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Some(Draw::Timeline { file, svg }) = &args.draw {
-        return draw_timeline(file, svg.as_deref());
+    if let Some(Draw::Timeline {
+        file,
+        svg,
+        run,
+        part,
+    }) = &args.draw
+    {
+        return draw_timeline(file, svg.as_deref(), run.as_deref(), part.as_deref());
     }
     let config = match build_config(&args) {
         Ok(c) => c,

@@ -14,4 +14,5 @@ mod netmiko;
 mod openssh;
 mod pushback;
 mod record;
+mod runs;
 mod sessions;
