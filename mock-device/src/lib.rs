@@ -22,6 +22,7 @@ pub mod record;
 pub mod runs;
 mod server;
 pub mod timeline;
+pub mod walls;
 
 pub use config::{
     AaaConfig, COURSE_USERNAME, ConfigError, DEFAULT_AAA_TIMEOUT, DeviceConfig, Fault, FleetConfig,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use clap::{Parser, ValueEnum};
 use mock_device::{
     AaaConfig, DEFAULT_AAA_TIMEOUT, Fault, Fleet, FleetConfig, MaxStartups, Platform,
-    parse_duration, runs, timeline,
+    parse_duration, runs, timeline, walls,
 };
 
 #[derive(Debug, Parser)]
@@ -464,19 +464,9 @@ fn print_fleet(config: &FleetConfig, fleet: &Fleet, started: Duration) {
         config.password,
         config.enable_secret
     );
-    if let Some(aaa) = &config.aaa {
-        println!(
-            "AAA server: {} logins at once, {} ms each, timeout {} ms.",
-            aaa.capacity,
-            aaa.delay.as_millis(),
-            aaa.timeout.as_millis()
-        );
-    }
-    if !config.banner_delay_per_pending.is_zero() {
-        println!(
-            "Banner delay: {} ms per pending key exchange.",
-            config.banner_delay_per_pending.as_millis()
-        );
+    // What each wall means in numbers: how many workers it takes to meet it.
+    for line in walls::describe(config) {
+        println!("{line}");
     }
     if !config.authorized_keys.is_empty() {
         println!(
