@@ -17,6 +17,7 @@
 
 mod config;
 mod device_cli;
+pub mod follow;
 mod outputs;
 pub mod record;
 pub mod runs;

@@ -1,13 +1,15 @@
 //! `mock-device`: serve a fleet of emulated network devices over SSH until Ctrl-C.
 
+use std::io::IsTerminal as _;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use mock_device::{
-    AaaConfig, DEFAULT_AAA_TIMEOUT, Fault, Fleet, FleetConfig, MaxStartups, Platform,
+    AaaConfig, DEFAULT_AAA_TIMEOUT, Fault, Fleet, FleetConfig, MaxStartups, Platform, follow,
     parse_duration, runs, timeline, walls,
 };
 
@@ -173,7 +175,77 @@ enum Draw {
         /// Draw only the sessions of this part (a lesson's `--part` name)
         #[arg(long, value_name = "NAME")]
         part: Option<String>,
+        /// Keep drawing as the fleet writes the file (every half second that something
+        /// happened), until Ctrl-C
+        #[arg(long, conflicts_with = "svg")]
+        follow: bool,
+        /// With --follow: stop after this long, e.g. 30s
+        #[arg(long, value_name = "DURATION", requires = "follow", value_parser = parse_duration)]
+        follow_for: Option<Duration>,
     },
+}
+
+/// `mock-device timeline FILE --follow`: until Ctrl-C (or `--follow-for`).
+fn follow_timeline(how: &follow::Follow<'_>) -> ExitCode {
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    // The signal handlers are in place before the terminal is switched to the alternate
+    // screen, so Ctrl-C always comes back here to restore it.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot wait for Ctrl-C: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let stopping = {
+        let _inside = runtime.enter();
+        stop_signals()
+    };
+    let flag = stop.clone();
+    std::thread::spawn(move || {
+        runtime.block_on(stopping);
+        flag.store(true, Ordering::SeqCst);
+    });
+    let mut out = std::io::stdout().lock();
+    match follow::follow(how, &stop, timeline::terminal_width, &mut out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM, listened for from now on.
+fn stop_signals() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut interrupt), Ok(mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
 
 /// `mock-device timeline FILE [--svg OUT] [--run ID] [--part NAME]`.
@@ -489,29 +561,6 @@ fn print_fleet(config: &FleetConfig, fleet: &Fleet, started: Duration) {
     );
 }
 
-async fn wait_for_stop() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = ctrl_c => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = ctrl_c.await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
-}
-
 fn main() -> ExitCode {
     let args = match Args::try_parse() {
         Ok(args) => args,
@@ -532,8 +581,19 @@ fn main() -> ExitCode {
         svg,
         run,
         part,
+        follow,
+        follow_for,
     }) = &args.draw
     {
+        if *follow {
+            return follow_timeline(&follow::Follow {
+                file,
+                run: run.as_deref(),
+                part: part.as_deref(),
+                stop_after: *follow_for,
+                terminal: std::io::stdout().is_terminal(),
+            });
+        }
         return draw_timeline(file, svg.as_deref(), run.as_deref(), part.as_deref());
     }
     let config = match build_config(&args) {
@@ -580,7 +640,13 @@ fn main() -> ExitCode {
         .enable_all()
         .build();
     match signals {
-        Ok(rt) => rt.block_on(wait_for_stop()),
+        Ok(rt) => {
+            let stopping = {
+                let _inside = rt.enter();
+                stop_signals()
+            };
+            rt.block_on(stopping);
+        }
         Err(e) => {
             eprintln!("error: cannot wait for Ctrl-C: {e}");
             return ExitCode::FAILURE;

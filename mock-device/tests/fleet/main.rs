@@ -8,6 +8,7 @@
 mod binary;
 mod common;
 mod faults;
+mod follow;
 mod inventory;
 mod latency;
 mod netmiko;
