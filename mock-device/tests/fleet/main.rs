@@ -13,6 +13,7 @@ mod inventory;
 mod latency;
 mod netmiko;
 mod openssh;
+mod outputs;
 mod pushback;
 mod record;
 mod runs;
