@@ -3,6 +3,7 @@
 //! the way the course prints elapsed time.
 
 pub mod async_ssh;
+pub mod capture;
 pub mod client_log;
 pub mod cpu;
 pub mod inventory;

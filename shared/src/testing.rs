@@ -1339,6 +1339,16 @@ pub mod sshd {
         /// Starts it. Panics, saying what to install, when sshd is missing: a test against
         /// OpenSSH must fail there, not pass without having run.
         pub fn start() -> Sshd {
+            Sshd::start_with_shell(None)
+        }
+
+        /// Starts it with `cli`, a `/bin/sh` script, as every login's shell instead of the
+        /// interactive `sh`: a small device CLI (its prompt, its answers to commands).
+        pub fn start_with_cli(cli: &str) -> Sshd {
+            Sshd::start_with_shell(Some(cli))
+        }
+
+        fn start_with_shell(cli: Option<&str>) -> Sshd {
             assert!(
                 Path::new(SSHD).exists(),
                 "{SSHD} is missing: install Debian's openssh-server \
@@ -1352,6 +1362,13 @@ pub mod sshd {
             keygen(&path("client_key"));
             std::fs::copy(path("client_key.pub"), path("authorized_keys"))
                 .expect("authorized_keys written");
+            let shell = match cli {
+                Some(script) => {
+                    std::fs::write(path("cli.sh"), script).expect("the CLI script written");
+                    format!("/bin/sh {}", path("cli.sh").display())
+                }
+                None => "env PS1='sshd-test# ' /bin/sh -i".to_string(),
+            };
             let config = format!(
                 "HostKey {}\n\
                  AuthorizedKeysFile {}\n\
@@ -1363,7 +1380,7 @@ pub mod sshd {
                  PrintMotd no\n\
                  PrintLastLog no\n\
                  PidFile none\n\
-                 ForceCommand env PS1='sshd-test# ' /bin/sh -i\n",
+                 ForceCommand {shell}\n",
                 path("host_key").display(),
                 path("authorized_keys").display(),
             );
