@@ -71,6 +71,7 @@ mod aaa;
 mod config;
 mod cost;
 mod fleet;
+mod instruments;
 mod markdown;
 mod measure;
 mod plot;
@@ -89,6 +90,7 @@ use crate::aaa::measure_aaa_sweep;
 use crate::config::{Config, jobs};
 use crate::cost::measure_cost;
 use crate::fleet::{MockFleet, Recording, measure_big_fleet};
+use crate::instruments::{Instruments, measure_follow, measure_results};
 use crate::markdown::{Report, fmt_latency, git_commit, markdown, utc_now};
 use crate::measure::{Measure, children_cpu, clock_ticks, loadavg, machine, machine_cpu, own_cpu};
 use crate::plot::{plot, plot_aaa};
@@ -306,6 +308,16 @@ fn main() -> Result<()> {
         (None, None)
     };
     let aaa = config.only.aaa.then(|| measure_aaa_sweep(&ws, &config, t0));
+    let instruments = Instruments {
+        results: config
+            .only
+            .results
+            .then(|| measure_results(&ws, config.cost_pairs, t0)),
+        follow: config
+            .only
+            .follow
+            .then(|| measure_follow(&ws, config.cost_pairs, t0)),
+    };
 
     let (busy1, _) = machine_cpu(ws.ticks);
     let ours1 = own_cpu() + children_cpu()?;
@@ -328,6 +340,7 @@ fn main() -> Result<()> {
         big_cell: big_cell.as_ref(),
         aaa: aaa.as_ref(),
         cost: cost.as_ref(),
+        instruments: &instruments,
         machine: &machine,
         load_before,
         load_after,
