@@ -139,6 +139,16 @@ fn parent_file() -> Option<&'static Mutex<File>> {
         .as_ref()
 }
 
+/// A part begins: sessions of the last one that no result claimed (a part that talks to a
+/// device without reporting a result) are forgotten, so that they do not count towards
+/// the next result of their device.
+pub(crate) fn part_begins() {
+    if let Some(writer) = writer().as_mut() {
+        writer.read_workers_file();
+        writer.attempts.clear();
+    }
+}
+
 /// One result of `device`, after `retries` retries that led to it: written as a line.
 pub(crate) fn note<T>(device: &str, result: &Result<T, SshError>, retries: u32) {
     let mut guard = writer();

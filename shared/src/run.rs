@@ -69,6 +69,7 @@ pub fn set_part(name: &str) {
     if let Some(identity) = RUN.get() {
         *identity.part.lock().unwrap_or_else(|e| e.into_inner()) = name.to_string();
         write_run_file(identity);
+        crate::results::part_begins();
     }
 }
 

@@ -366,7 +366,10 @@ pub fn section(w: &mut String, instruments: &Instruments) {
         );
         let per_second = match (cpu, Paired::wall(&runs.with)) {
             (Some(cpu), Some(wall)) if wall > 0.0 => {
-                format!("{:.0} % of a core", 100.0 * cpu / (wall + 0.6))
+                format!(
+                    "{:.1} % of a core (CPU read in clock ticks of 10 ms)",
+                    100.0 * cpu / (wall + 0.6)
+                )
             }
             _ => "–".to_string(),
         };
