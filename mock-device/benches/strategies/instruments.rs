@@ -89,7 +89,7 @@ fn pool_job(latency: Duration) -> Job {
 
 /// Whether run `i` of an alternating series is "with": with, without, without, with, ...
 fn with_instrument(i: usize) -> bool {
-    i % 4 == 0 || i % 4 == 3
+    matches!(i % 4, 0 | 3)
 }
 
 fn say(t0: Instant, label: &str, i: usize, total: usize, side: &str, m: &Measure, more: &str) {
