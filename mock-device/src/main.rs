@@ -303,6 +303,17 @@ fn draw_timeline(
         // Say how to draw one of them alone.
         println!("\nRuns in this file (draw one with --run ID, and --part NAME):");
         print!("{}", runs::describe(&runs));
+        let without = record
+            .sessions
+            .iter()
+            .filter(|s| runs::run_and_part(&s.client).0.is_none())
+            .count();
+        if without > 0 {
+            println!(
+                "  and {without} sessions of no run: other clients, or turned away before the \
+                 client named itself (a session limit on IOS, EOS or Junos, start-up throttling)"
+            );
+        }
     }
     if let Some(path) = svg
         && let Err(e) = std::fs::write(path, timeline::render_svg(&bars, &title))
