@@ -396,6 +396,8 @@ fn end_quietly_on_a_closed_pipe() {
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or_default();
         if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
+            // `exit` runs no destructor: the run's files for its workers go now.
+            crate::run::remove_files();
             std::process::exit(0);
         }
         default_hook(info);

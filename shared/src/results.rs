@@ -67,6 +67,11 @@ fn workers_file(pid: u32) -> PathBuf {
     std::env::temp_dir().join(format!("netauto-results-{pid}.log"))
 }
 
+/// Removes the file of process `pid`'s workers (see [`crate::run::remove_files`]).
+pub(crate) fn remove_workers_file(pid: u32) {
+    let _ = std::fs::remove_file(workers_file(pid));
+}
+
 /// While alive, the run's results go to the file (the lab holds it).
 #[derive(Debug)]
 pub struct Writing(());

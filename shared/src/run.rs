@@ -38,6 +38,15 @@ impl Drop for Running {
     }
 }
 
+/// Removes the files this run keeps for its worker processes, for a run that ends with
+/// `std::process::exit` (no destructor runs): its id and part, and what its workers wrote
+/// of their sessions for `--results`.
+pub fn remove_files() {
+    let pid = std::process::id();
+    let _ = std::fs::remove_file(run_file(pid));
+    crate::results::remove_workers_file(pid);
+}
+
 /// The run begins now (the lesson starts its lab): its id is drawn, its clock started.
 /// Only the first call in a process counts.
 pub fn begin() -> Running {
