@@ -1,5 +1,6 @@
 //! Runs the lesson binary against a test lab it starts itself.
 
+use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::Duration;
@@ -221,4 +222,62 @@ fn at_scale_every_named_failure_is_a_session_the_mock_saw_fail() {
         false,
     );
     lab.check_record(&stdout);
+}
+
+/// `--results FILE`: a line per device as it completes, by the thread the mock saw run its
+/// session (whose banner carries the run and the part), and the totals last.
+#[test]
+fn results_are_written_per_device_with_the_worker_the_mock_saw() {
+    let lab = TestLab::course_with_fault("srx2", Fault::AuthFail);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("results.jsonl");
+    let output = LESSON.output(
+        &lab,
+        &[
+            "--part",
+            "ascompleted",
+            "--results",
+            path.to_str().expect("utf-8"),
+        ],
+    );
+    assert!(
+        !output.status.success(),
+        "srx2 failed: the exit status says so"
+    );
+    let lines = shared::testing::read_results(&path);
+    let record = lab.fleet().record();
+    let devices: Vec<&str> = record.sessions.iter().map(|s| s.device.as_str()).collect();
+    shared::testing::check_results(
+        &lines,
+        &record,
+        &devices,
+        "ssh_threads_ascompleted",
+        &["srx2"],
+    );
+    // In the order printed: as each completed.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let printed: Vec<&str> = stdout
+        .lines()
+        .filter_map(|line| match line.split_once(": ") {
+            Some(("Result", prompt)) => Some(device_of(prompt)),
+            Some(("Error", error)) => error.split(':').next(),
+            _ => None,
+        })
+        .collect();
+    let written: Vec<&str> = lines[..9]
+        .iter()
+        .filter_map(|l| l["device"].as_str())
+        .collect();
+    assert_eq!(written, printed);
+    let srx2 = lines
+        .iter()
+        .find(|l| l["device"] == "srx2")
+        .expect("srx2's line");
+    assert_eq!(srx2["error"]["kind"], "auth_failed");
+    assert_eq!(lines[9]["lesson"], "07-as-completed");
+    let threads: BTreeSet<&str> = lines[..9]
+        .iter()
+        .filter_map(|l| l["worker"]["thread"].as_str())
+        .collect();
+    assert_eq!(threads.len(), 4, "a pool of four threads");
 }

@@ -280,3 +280,79 @@ fn the_fleet_sees_at_most_four_worker_processes_and_not_the_lesson() {
         "the lesson's own pid {lesson} in {pids:?}"
     );
 }
+
+/// `--results FILE` from worker processes: each device's line names the worker process the
+/// mock saw run its session (not the lesson's own), in list order as `map` hands them back.
+#[test]
+fn results_name_the_worker_processes() {
+    let lab = TestLab::course();
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("results.jsonl");
+    let args = [
+        "--part",
+        "ssh_procs_map",
+        "--results",
+        path.to_str().expect("utf-8"),
+    ];
+    let (_, lesson_pid) = LESSON.stdout_and_pid(&lab, &args);
+    let lines = shared::testing::read_results(&path);
+    let record = lab.fleet().record();
+    let devices = TestLab::course_config().devices;
+    let names: Vec<&str> = devices.iter().map(|d| d.name.as_str()).collect();
+    shared::testing::check_results(&lines, &record, &names, "ssh_procs_map", &[]);
+    let written: Vec<&str> = lines[..9]
+        .iter()
+        .filter_map(|l| l["device"].as_str())
+        .collect();
+    assert_eq!(written, names, "map: in list order");
+    assert!(
+        lines[..9].iter().all(|l| l["worker"]["pid"] != lesson_pid),
+        "{lines:#?}"
+    );
+    assert_eq!(lines[9]["lesson"], "09-process-pool");
+}
+
+/// `--results` with `--retries` from worker processes: a device that came back says how
+/// many retries it took, one that never did says so, with its error's kind.
+#[test]
+fn results_count_the_retries_of_worker_processes() {
+    let drops = |name: &str| match name {
+        "cisco3" => 2,
+        "srx2" => usize::MAX,
+        _ => 0,
+    };
+    let lab = shared::testing::ProxiedLab::start(TestLab::course_config(), drops);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let path = dir.path().join("results.jsonl");
+    let output = LESSON
+        .command_on(
+            lab.inventory(),
+            &["--part", "map", "--retries", "3", "--results"],
+        )
+        .arg(&path)
+        .output()
+        .expect("the lesson runs");
+    assert!(!output.status.success(), "srx2 failed");
+    let lines = shared::testing::read_results(&path);
+    let line = |device: &str| {
+        lines
+            .iter()
+            .find(|l| l["device"] == device)
+            .unwrap_or_else(|| panic!("{device} in {lines:#?}"))
+    };
+    assert_eq!(
+        (&line("cisco3")["ok"], &line("cisco3")["retries"]),
+        (&true.into(), &2.into())
+    );
+    assert_eq!(
+        (&line("srx2")["ok"], &line("srx2")["retries"]),
+        (&false.into(), &3.into())
+    );
+    assert_eq!(line("srx2")["error"]["kind"], "closed");
+    assert_eq!(line("arista1")["retries"], 0);
+    let totals = &lines.last().expect("a totals line")["totals"];
+    assert_eq!(
+        (&totals["ok"], &totals["failed"], &totals["retries"]),
+        (&8.into(), &1.into(), &5.into())
+    );
+}

@@ -1,6 +1,7 @@
 //! What a fleet is made of: platforms, faults, devices, fleet-wide settings, and the YAML
 //! fleet file.
 
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
@@ -205,7 +206,17 @@ pub struct DeviceConfig {
     pub password: Option<String>,
     /// TCP port; 0 = OS-assigned.
     pub port: u16,
+    /// The name in its prompt and its outputs, when not its name (`core-r1#`).
+    pub hostname: Option<String>,
+    /// Its own outputs (command -> text), over its platform's in
+    /// [`FleetConfig::outputs`] and the built-in ones.
+    pub outputs: Outputs,
 }
+
+/// Outputs a device serves instead of (or besides) the built-in ones: the command as typed
+/// in full (`show ip arp`; abbreviations and `| include` work on it as on the others) ->
+/// its text.
+pub type Outputs = BTreeMap<String, String>;
 
 impl DeviceConfig {
     /// A healthy device with no delays on an OS-assigned port.
@@ -220,6 +231,8 @@ impl DeviceConfig {
             max_startups: None,
             password: None,
             port: 0,
+            hostname: None,
+            outputs: Outputs::new(),
         }
     }
 }
@@ -335,6 +348,8 @@ pub struct FleetConfig {
     /// A device waits this long for every other connection of its own whose key exchange
     /// is not done before it sends its identification string. ZERO: no wait.
     pub banner_delay_per_pending: Duration,
+    /// Outputs every device of a platform serves (see [`DeviceConfig::outputs`]).
+    pub outputs: HashMap<Platform, Outputs>,
 }
 
 /// Sessions a fleet keeps a record of by default: at a few hundred bytes each, at most a
@@ -359,6 +374,7 @@ impl Default for FleetConfig {
             aaa: None,
             max_startups: None,
             banner_delay_per_pending: Duration::ZERO,
+            outputs: HashMap::new(),
         }
     }
 }
@@ -569,7 +585,7 @@ impl FleetConfig {
         } else {
             file_error::from_yaml_str(path, text)?
         };
-        let config = file.into_config();
+        let config = file.into_config(path)?;
         config
             .validate()
             .map_err(|e| ConfigError::Invalid(format!("{}: {e}", path.display())))?;
@@ -630,6 +646,8 @@ struct FleetFile {
     max_startups: Option<YamlMaxStartups>,
     banner_delay_per_pending: Option<YamlDuration>,
     #[serde(default)]
+    outputs: HashMap<Platform, BTreeMap<String, OutputEntry>>,
+    #[serde(default)]
     defaults: DeviceDefaults,
     devices: Vec<DeviceEntry>,
 }
@@ -657,6 +675,50 @@ struct DeviceEntry {
     password: Option<String>,
     #[serde(default)]
     port: u16,
+    hostname: Option<String>,
+    #[serde(default)]
+    outputs: BTreeMap<String, OutputEntry>,
+}
+
+/// One output in a fleet file: its text, or `{file: PATH}` (relative to the fleet file).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OutputEntry {
+    Text(String),
+    File { file: PathBuf },
+}
+
+/// The texts of `entries`, files read relative to the fleet file at `fleet`; each ends with
+/// a line end, as a device's output does.
+fn read_outputs(
+    entries: BTreeMap<String, OutputEntry>,
+    fleet: &Path,
+) -> Result<Outputs, ConfigError> {
+    let mut outputs = Outputs::new();
+    for (command, entry) in entries {
+        let mut text = match entry {
+            OutputEntry::Text(text) => text,
+            OutputEntry::File { file } => {
+                let path = fleet.parent().unwrap_or(Path::new(".")).join(file);
+                std::fs::read_to_string(&path).map_err(|source| ConfigError::Io {
+                    path: path.clone(),
+                    source,
+                })?
+            }
+        };
+        if !text.is_empty() && !text.ends_with('\n') {
+            text.push('\n');
+        }
+        let command = command.split_whitespace().collect::<Vec<_>>().join(" ");
+        if command.is_empty() {
+            return Err(ConfigError::Invalid(format!(
+                "{}: an output needs a command, not an empty one",
+                fleet.display()
+            )));
+        }
+        outputs.insert(command, text);
+    }
+    Ok(outputs)
 }
 
 /// `aaa:` in a fleet file: `{capacity: 8, delay: 200ms, timeout: 5s}`.
@@ -683,20 +745,25 @@ impl<'de> Deserialize<'de> for YamlMaxStartups {
 }
 
 impl FleetFile {
-    fn into_config(self) -> FleetConfig {
+    /// The fleet this file (at `path`) describes; output files are read relative to it.
+    fn into_config(self, path: &Path) -> Result<FleetConfig, ConfigError> {
         let base = FleetConfig::default();
         let d = &self.defaults;
+        let mut outputs = HashMap::new();
+        for (platform, entries) in self.outputs {
+            outputs.insert(platform, read_outputs(entries, path)?);
+        }
         let devices = self
             .devices
             .into_iter()
-            .map(|e| {
+            .map(|e| -> Result<DeviceConfig, ConfigError> {
                 let pick = |own: Option<YamlDuration>, default: Option<YamlDuration>| {
                     own.or(e.latency)
                         .or(default)
                         .or(d.latency)
                         .map_or(Duration::ZERO, |y| y.0)
                 };
-                DeviceConfig {
+                Ok(DeviceConfig {
                     login_delay: pick(e.login_delay, d.login_delay),
                     command_delay: pick(e.command_delay, d.command_delay),
                     fault: e.fault,
@@ -704,11 +771,13 @@ impl FleetFile {
                     max_startups: e.max_startups.map(|m| m.0),
                     password: e.password,
                     port: e.port,
+                    hostname: e.hostname,
+                    outputs: read_outputs(e.outputs, path)?,
                     ..DeviceConfig::new(e.name, e.platform)
-                }
+                })
             })
-            .collect();
-        FleetConfig {
+            .collect::<Result<Vec<DeviceConfig>, ConfigError>>()?;
+        Ok(FleetConfig {
             bind: self.bind.unwrap_or(base.bind),
             username: self.username.unwrap_or(base.username),
             password: self.password.unwrap_or(base.password),
@@ -731,8 +800,9 @@ impl FleetFile {
             banner_delay_per_pending: self
                 .banner_delay_per_pending
                 .map_or(Duration::ZERO, |d| d.0),
+            outputs,
             ..base
-        }
+        })
     }
 }
 

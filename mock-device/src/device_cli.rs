@@ -3,7 +3,9 @@
 //! abbreviations and output filters), and each command's reply. Pure and synchronous; the
 //! server decides how long each reply takes.
 
-use crate::config::Platform;
+use std::sync::Arc;
+
+use crate::config::{Outputs, Platform};
 use crate::outputs::{self, Facts};
 
 /// What running one line produced.
@@ -192,6 +194,52 @@ fn resolve<'a>(
         .ok_or(ParseError::Incomplete)
 }
 
+/// The output of `outputs` the words typed name, each word its keyword or a prefix of it
+/// (`sh ip ar`), as the built-in commands of `table` are found: they compete with the
+/// outputs (an output of the same words replaces one), a keyword typed in full wins over
+/// longer ones, and words that fit several commands name none.
+fn own_output<'o>(
+    outputs: &'o Outputs,
+    table: &[Entry],
+    tokens: &[(usize, &str)],
+) -> Option<&'o String> {
+    if outputs.is_empty() {
+        return None;
+    }
+    let typed: Vec<String> = tokens.iter().map(|t| t.1.to_ascii_lowercase()).collect();
+    let own = outputs.iter().map(|(command, text)| {
+        let words: Vec<String> = command
+            .split_whitespace()
+            .map(str::to_ascii_lowercase)
+            .collect();
+        (words, Some(text))
+    });
+    let mut candidates: Vec<(Vec<String>, Option<&String>)> = own.collect();
+    for (words, _) in table {
+        let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        if !words.contains(&"*".to_string()) && candidates.iter().all(|(own, _)| *own != words) {
+            candidates.push((words, None));
+        }
+    }
+    for (i, token) in typed.iter().enumerate() {
+        candidates.retain(|(words, _)| words.get(i).is_some_and(|w| w.starts_with(token.as_str())));
+        if candidates.iter().any(|(words, _)| words[i] == *token) {
+            candidates.retain(|(words, _)| words[i] == *token);
+        } else if candidates
+            .iter()
+            .any(|(words, _)| words[i] != candidates[0].0[i])
+        {
+            // `show i`: `ip` or `inventory`.
+            return None;
+        }
+    }
+    candidates.retain(|(words, _)| words.len() == typed.len());
+    match candidates.as_slice() {
+        [(_, text)] => *text,
+        _ => None,
+    }
+}
+
 /// An output filter after `|`.
 #[derive(Debug, PartialEq, Eq)]
 enum Filter {
@@ -224,6 +272,8 @@ impl Filter {
 pub(crate) struct DeviceCli {
     platform: Platform,
     facts: Facts,
+    /// Outputs of the fleet file, over the built-in ones.
+    outputs: Arc<Outputs>,
     username: String,
     enable_secret: String,
     mode: Mode,
@@ -232,16 +282,19 @@ pub(crate) struct DeviceCli {
 }
 
 impl DeviceCli {
+    /// A device's command line, serving `outputs` (command -> text) over the built-in ones.
     pub fn new(
         platform: Platform,
         hostname: &str,
         username: &str,
         enable_secret: &str,
         interactive: bool,
+        outputs: Arc<Outputs>,
     ) -> Self {
         DeviceCli {
             platform,
             facts: Facts::new(hostname),
+            outputs,
             username: username.to_string(),
             enable_secret: enable_secret.to_string(),
             mode: if platform == Platform::JuniperJunos {
@@ -310,9 +363,15 @@ impl DeviceCli {
     }
 
     fn exec_line(&mut self, line: &str, tokens: &[(usize, &str)], pipes: Option<&str>) -> Reply {
-        let (cmd, args) = match resolve(self.exec_table(), tokens) {
-            Ok(found) => found,
-            Err(e) => return self.parse_error(line, e),
+        // The fleet file's outputs first: they may replace a built-in one.
+        let outputs = Arc::clone(&self.outputs);
+        let own = own_output(&outputs, self.exec_table(), tokens);
+        let builtin = match own {
+            Some(_) => None,
+            None => match resolve(self.exec_table(), tokens) {
+                Ok(found) => Some(found),
+                Err(e) => return self.parse_error(line, e),
+            },
         };
         let filters = match pipes {
             Some(p) => match self.parse_filters(line, p) {
@@ -325,6 +384,9 @@ impl DeviceCli {
         let show = |text: String| Reply {
             text: filters.iter().fold(text, |t, filter| filter.apply(&t)),
             kind: ReplyKind::Show,
+        };
+        let Some((cmd, args)) = builtin else {
+            return show(own.cloned().unwrap_or_default());
         };
         match (cmd, self.platform) {
             (Cmd::ShowVersion, Platform::CiscoIos) => show(outputs::ios_show_version(f)),
@@ -546,7 +608,7 @@ mod tests {
     use super::*;
 
     fn cli(platform: Platform, name: &str) -> DeviceCli {
-        DeviceCli::new(platform, name, "pyclass", "s3cret", true)
+        DeviceCli::new(platform, name, "pyclass", "s3cret", true, Arc::default())
     }
 
     #[test]
@@ -582,12 +644,26 @@ mod tests {
 
     #[test]
     fn exec_errors_show_the_line() {
-        let mut c = DeviceCli::new(Platform::CiscoNxos, "nxos1", "pyclass", "x", false);
+        let mut c = DeviceCli::new(
+            Platform::CiscoNxos,
+            "nxos1",
+            "pyclass",
+            "x",
+            false,
+            Arc::default(),
+        );
         assert_eq!(
             c.execute("show bogus").text,
             "show bogus\n     ^\n% Invalid input detected at '^' marker.\n\n"
         );
-        let mut j = DeviceCli::new(Platform::JuniperJunos, "srx2", "pyclass", "x", false);
+        let mut j = DeviceCli::new(
+            Platform::JuniperJunos,
+            "srx2",
+            "pyclass",
+            "x",
+            false,
+            Arc::default(),
+        );
         assert_eq!(
             j.execute("show ip arp").text,
             "show ip arp\n     ^\nsyntax error, expecting <command>.\n\n"
@@ -683,5 +759,44 @@ mod tests {
     #[test]
     fn word_splitting() {
         assert_eq!(words("  sh  ver "), vec![(2, "sh"), (6, "ver")]);
+    }
+
+    #[test]
+    fn own_outputs_take_abbreviations_and_filters_and_replace_built_in_ones() {
+        let outputs: Outputs = [
+            ("show version", "Lab OS 1.2\nuptime is 3 days\n"),
+            ("show interfaces status", "Gi1 connected\nGi2 notconnect\n"),
+            ("show inventory", "chassis\n"),
+        ]
+        .into_iter()
+        .map(|(c, t)| (c.to_string(), t.to_string()))
+        .collect();
+        let mut c = DeviceCli::new(
+            Platform::CiscoIos,
+            "core-r1",
+            "pyclass",
+            "x",
+            false,
+            Arc::new(outputs),
+        );
+        assert_eq!(c.prompt(), "core-r1#");
+        assert_eq!(c.execute("sh ver").text, "Lab OS 1.2\nuptime is 3 days\n");
+        assert_eq!(
+            c.execute("show version | include uptime").text,
+            "uptime is 3 days\n"
+        );
+        assert_eq!(
+            c.execute("sh int stat | inc notconnect").text,
+            "Gi2 notconnect\n"
+        );
+        assert_eq!(c.execute("show inv").text, "chassis\n");
+        // `show i` is `show inventory` or the built-in `show ip ...`: no own output, and
+        // the built-in table finds the command incomplete.
+        assert!(c.execute("show i").text.contains('%'));
+        assert!(
+            c.execute("show ip arp")
+                .text
+                .starts_with("Protocol  Address")
+        );
     }
 }

@@ -18,10 +18,13 @@
 mod config;
 mod device_cli;
 pub mod file_error;
+pub mod follow;
 mod outputs;
 pub mod record;
+pub mod runs;
 mod server;
 pub mod timeline;
+pub mod walls;
 
 pub use config::{
     AaaConfig, COURSE_USERNAME, ConfigError, DEFAULT_AAA_TIMEOUT, DeviceConfig, Fault, FleetConfig,

@@ -1,15 +1,17 @@
 //! `mock-device`: serve a fleet of emulated network devices over SSH until Ctrl-C.
 
+use std::io::IsTerminal as _;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::{Parser, ValueEnum};
 use mock_device::file_error::FileError;
 use mock_device::{
     AaaConfig, ConfigError, DEFAULT_AAA_TIMEOUT, Fault, Fleet, FleetConfig, MaxStartups, Platform,
-    parse_duration, timeline,
+    follow, parse_duration, runs, timeline, walls,
 };
 
 #[derive(Debug, Parser)]
@@ -167,25 +169,153 @@ enum Draw {
         /// Also write the picture as an SVG file, for a browser
         #[arg(long, value_name = "FILE")]
         svg: Option<PathBuf>,
+        /// Draw only the sessions of this run (a lesson's run id, as in its `--results` and
+        /// listed under the picture), its axis starting at the run's first session
+        #[arg(long, value_name = "ID")]
+        run: Option<String>,
+        /// Draw only the sessions of this part (a lesson's `--part` name)
+        #[arg(long, value_name = "NAME")]
+        part: Option<String>,
+        /// Keep drawing as the fleet writes the file (every half second that something
+        /// happened), until Ctrl-C
+        #[arg(long, conflicts_with = "svg")]
+        follow: bool,
+        /// With --follow: stop after this long, e.g. 30s
+        #[arg(long, value_name = "DURATION", requires = "follow", value_parser = parse_duration)]
+        follow_for: Option<Duration>,
     },
 }
 
-/// `mock-device timeline FILE [--svg OUT]`.
-fn draw_timeline(file: &Path, svg: Option<&Path>) -> ExitCode {
-    let record = match mock_device::record::read_events_file(file) {
+/// `mock-device timeline FILE --follow`: until Ctrl-C (or `--follow-for`).
+fn follow_timeline(how: &follow::Follow<'_>) -> ExitCode {
+    let stop = std::sync::Arc::new(AtomicBool::new(false));
+    // The signal handlers are in place before the terminal is switched to the alternate
+    // screen, so Ctrl-C always comes back here to restore it.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot wait for Ctrl-C: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let stopping = {
+        let _inside = runtime.enter();
+        stop_signals()
+    };
+    let flag = stop.clone();
+    std::thread::spawn(move || {
+        runtime.block_on(stopping);
+        flag.store(true, Ordering::SeqCst);
+    });
+    let mut out = std::io::stdout().lock();
+    match follow::follow(how, &stop, timeline::terminal_width, &mut out) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM, listened for from now on.
+fn stop_signals() -> impl std::future::Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut interrupt), Ok(mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
+                }
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+/// `mock-device timeline FILE [--svg OUT] [--run ID] [--part NAME]`.
+fn draw_timeline(
+    file: &Path,
+    svg: Option<&Path>,
+    run: Option<&str>,
+    part: Option<&str>,
+) -> ExitCode {
+    let whole = match mock_device::record::read_events_file(file) {
         Ok(record) => record,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
+    let runs = runs::runs(&whole);
+    let mut which = String::new();
+    let record = if run.is_none() && part.is_none() {
+        whole
+    } else {
+        let Some(record) = runs::only(&whole, run, part) else {
+            let asked = [
+                run.map(|r| format!("run {r}")),
+                part.map(|p| format!("part {p}")),
+            ];
+            let asked: Vec<String> = asked.into_iter().flatten().collect();
+            eprintln!(
+                "error: {}: no session of {}; the runs in it:\n{}",
+                file.display(),
+                asked.join(", "),
+                if runs.is_empty() {
+                    "  (none)\n".to_string()
+                } else {
+                    runs::describe(&runs)
+                }
+            );
+            return ExitCode::FAILURE;
+        };
+        for (name, value) in [("run", run), ("part", part)] {
+            if let Some(value) = value {
+                which.push_str(&format!("{name} {value}, "));
+            }
+        }
+        record
+    };
     let bars = timeline::bars_from_records(&record.sessions, record.taken);
-    let title = format!("{} sessions, as the fleet saw them", bars.len());
+    let title = format!("{which}{} sessions, as the fleet saw them", bars.len());
     println!("== timeline: {title} ==");
     print!(
         "{}",
         timeline::render_terminal(&bars, timeline::terminal_width())
     );
+    if which.is_empty() && !runs.is_empty() {
+        // Say how to draw one of them alone.
+        println!("\nRuns in this file (draw one with --run ID, and --part NAME):");
+        print!("{}", runs::describe(&runs));
+        let without = record
+            .sessions
+            .iter()
+            .filter(|s| runs::run_and_part(&s.client).0.is_none())
+            .count();
+        if without > 0 {
+            println!(
+                "  and {without} sessions of no run: other clients, or turned away before the \
+                 client named itself (a session limit on IOS, EOS or Junos, start-up throttling)"
+            );
+        }
+    }
     if let Some(path) = svg
         && let Err(e) = std::fs::write(path, timeline::render_svg(&bars, &title))
     {
@@ -425,19 +555,9 @@ fn print_fleet(config: &FleetConfig, fleet: &Fleet, started: Duration) {
         config.password,
         config.enable_secret
     );
-    if let Some(aaa) = &config.aaa {
-        println!(
-            "AAA server: {} logins at once, {} ms each, timeout {} ms.",
-            aaa.capacity,
-            aaa.delay.as_millis(),
-            aaa.timeout.as_millis()
-        );
-    }
-    if !config.banner_delay_per_pending.is_zero() {
-        println!(
-            "Banner delay: {} ms per pending key exchange.",
-            config.banner_delay_per_pending.as_millis()
-        );
+    // What each wall means in numbers: how many workers it takes to meet it.
+    for line in walls::describe(config) {
+        println!("{line}");
     }
     if !config.authorized_keys.is_empty() {
         println!(
@@ -460,29 +580,6 @@ fn print_fleet(config: &FleetConfig, fleet: &Fleet, started: Duration) {
     );
 }
 
-async fn wait_for_stop() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = ctrl_c => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = ctrl_c.await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
-}
-
 fn main() -> ExitCode {
     let args = match Args::try_parse() {
         Ok(args) => args,
@@ -498,8 +595,25 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    if let Some(Draw::Timeline { file, svg }) = &args.draw {
-        return draw_timeline(file, svg.as_deref());
+    if let Some(Draw::Timeline {
+        file,
+        svg,
+        run,
+        part,
+        follow,
+        follow_for,
+    }) = &args.draw
+    {
+        if *follow {
+            return follow_timeline(&follow::Follow {
+                file,
+                run: run.as_deref(),
+                part: part.as_deref(),
+                stop_after: *follow_for,
+                terminal: std::io::stdout().is_terminal(),
+            });
+        }
+        return draw_timeline(file, svg.as_deref(), run.as_deref(), part.as_deref());
     }
     let config = match build_config(&args) {
         Ok(c) => c,
@@ -549,7 +663,13 @@ fn main() -> ExitCode {
         .enable_all()
         .build();
     match signals {
-        Ok(rt) => rt.block_on(wait_for_stop()),
+        Ok(rt) => {
+            let stopping = {
+                let _inside = rt.enter();
+                stop_signals()
+            };
+            rt.block_on(stopping);
+        }
         Err(e) => {
             eprintln!("error: cannot wait for Ctrl-C: {e}");
             return ExitCode::FAILURE;

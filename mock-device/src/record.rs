@@ -427,41 +427,61 @@ impl std::error::Error for EventsError {}
 /// Rebuilds the [`Record`] an events file describes (the fleet's memory cap does not apply:
 /// every session of the file is in it).
 pub fn read_events(reader: impl BufRead) -> Result<Record, EventsError> {
-    let mut record = Record::default();
-    // Session id to its place in `record.sessions`.
-    let mut index: HashMap<u64, usize> = HashMap::new();
+    let mut events = EventsReader::default();
     for (n, line) in reader.lines().enumerate() {
-        let fail = |message: String| EventsError {
+        let line = line.map_err(|e| EventsError {
+            file: None,
+            line: n + 1,
+            message: e.to_string(),
+        })?;
+        events.add_line(&line).map_err(|message| EventsError {
             file: None,
             line: n + 1,
             message,
-        };
-        let line = line.map_err(|e| fail(e.to_string()))?;
+        })?;
+    }
+    Ok(events.record)
+}
+
+/// A [`Record`] built one line of an events file at a time, for a file still being
+/// written (`mock-device timeline FILE --follow`).
+#[derive(Debug, Default)]
+pub struct EventsReader {
+    /// What the lines so far describe.
+    pub record: Record,
+    /// Session id to its place in `record.sessions`.
+    index: HashMap<u64, usize>,
+}
+
+impl EventsReader {
+    /// Adds one line (a blank one is skipped); the error says what is wrong with it.
+    pub fn add_line(&mut self, line: &str) -> Result<(), String> {
         if line.trim().is_empty() {
-            continue;
+            return Ok(());
         }
-        let event: Event = serde_json::from_str(&line).map_err(|e| fail(e.to_string()))?;
+        let event: Event = serde_json::from_str(line).map_err(|e| e.to_string())?;
+        let record = &mut self.record;
         record.taken = record.taken.max(event.t);
         if event.kind == EventKind::Accept {
-            if index.contains_key(&event.session) {
-                return Err(fail(format!(
+            if self.index.contains_key(&event.session) {
+                return Err(format!(
                     "session {} accepted twice (two fleets' events in one file?)",
                     event.session
-                )));
+                ));
             }
-            index.insert(event.session, record.sessions.len());
+            self.index.insert(event.session, record.sessions.len());
             record
                 .sessions
                 .push(SessionRecord::new(event.session, event.device, event.t));
-            continue;
+            return Ok(());
         }
-        let session = index
+        let session = self
+            .index
             .get(&event.session)
             .and_then(|&i| record.sessions.get_mut(i))
-            .ok_or_else(|| fail(format!("session {} before its accept", event.session)))?;
-        session.apply(event.t, &event.kind).map_err(fail)?;
+            .ok_or_else(|| format!("session {} before its accept", event.session))?;
+        session.apply(event.t, &event.kind)
     }
-    Ok(record)
 }
 
 /// [`read_events`] on a file; errors name it.

@@ -155,9 +155,17 @@ impl Fleet {
                 fleet.refused_ports.push(socket);
             } else {
                 let listener = socket.listen(LISTEN_BACKLOG)?;
+                let mut outputs = config
+                    .outputs
+                    .get(&dev.platform)
+                    .cloned()
+                    .unwrap_or_default();
+                outputs.extend(dev.outputs.clone());
                 let device = Arc::new(Device {
                     name: dev.name.clone(),
                     platform: dev.platform,
+                    hostname: dev.hostname.clone().unwrap_or_else(|| dev.name.clone()),
+                    outputs: Arc::new(outputs),
                     password: password.clone(),
                     fault: dev.fault,
                     max_sessions: dev.max_sessions,
@@ -426,6 +434,10 @@ impl ErrorLog {
 struct Device {
     name: String,
     platform: Platform,
+    /// The name in its prompt and outputs.
+    hostname: String,
+    /// The fleet file's outputs for it: its own over its platform's.
+    outputs: Arc<crate::config::Outputs>,
     password: String,
     fault: Option<Fault>,
     max_sessions: Option<usize>,
@@ -1041,10 +1053,11 @@ impl Connection {
     fn device_cli(&self, interactive: bool) -> DeviceCli {
         DeviceCli::new(
             self.device.platform,
-            &self.device.name,
+            &self.device.hostname,
             &self.device.fleet.username,
             &self.device.fleet.enable_secret,
             interactive,
+            Arc::clone(&self.device.outputs),
         )
     }
 }

@@ -7,7 +7,7 @@
 //! same shape the mock lab records its side in, so one drawing serves both.
 
 use std::sync::{Mutex, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use mock_device::record::{AuthRecord, CloseKind, CloseRecord, SessionRecord};
 
@@ -42,6 +42,8 @@ pub struct Ticket {
     device: String,
     client: String,
     started: Duration,
+    /// The same moment on the wall clock, for `--results`.
+    started_at: SystemTime,
     failed: bool,
 }
 
@@ -58,6 +60,7 @@ impl Ticket {
             device: device.to_string(),
             client,
             started: since_start(),
+            started_at: SystemTime::now(),
             failed: false,
         }
     }
@@ -71,6 +74,12 @@ impl Ticket {
 impl Drop for Ticket {
     fn drop(&mut self) {
         let ended = since_start();
+        crate::results::session(
+            &self.device,
+            &self.client,
+            self.started_at,
+            SystemTime::now(),
+        );
         let mut log = log().lock().unwrap_or_else(|e| e.into_inner());
         if log.sessions.len() >= KEEP_AT_MOST {
             log.not_kept += 1;

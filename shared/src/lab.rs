@@ -87,6 +87,12 @@ pub struct LabArgs {
     /// After the run, write the same picture as an SVG file, for a browser
     #[arg(long, value_name = "FILE")]
     pub timeline_svg: Option<PathBuf>,
+
+    /// Write every device's result to FILE as it comes in, one JSON object per line (run
+    /// id, part, device, worker, start and end, ok or the error, retries), and a last line
+    /// with the run's totals: fields in the README, "Every run as data"
+    #[arg(long, value_name = "FILE")]
+    pub results: Option<PathBuf>,
 }
 
 /// The heading of the flags about time limits and retries in `--help`.
@@ -116,6 +122,11 @@ pub enum LabError {
     Fleet(String),
     #[error("--timeline-svg {}: {reason}", path.display())]
     TimelineSvg { path: PathBuf, reason: String },
+    #[error("cannot write the results to {}: {error}", .path.display())]
+    Results {
+        path: PathBuf,
+        error: std::io::Error,
+    },
 }
 
 impl LabError {
@@ -142,6 +153,10 @@ pub struct Lab {
     timeline_svg: Option<PathBuf>,
     /// With `--retries`: what the worker processes write of their retries is collected.
     _retries_from_workers: Option<crate::retry::Collecting>,
+    /// The run's id and part, for the worker processes (the lesson's own lab only).
+    _run: Option<crate::run::Running>,
+    /// With `--results`: the file being written.
+    _results: Option<crate::results::Writing>,
 }
 
 impl Lab {
@@ -157,6 +172,8 @@ impl Lab {
             timeline: false,
             timeline_svg: None,
             _retries_from_workers: None,
+            _run: None,
+            _results: None,
         })
     }
 
@@ -179,6 +196,7 @@ impl Lab {
     /// The end of a run: draws the timeline if `--timeline` or `--timeline-svg` asked for
     /// it, stops the in-process lab, and hands back the report's exit code.
     pub fn finish(self, report: &Report) -> ExitCode {
+        crate::results::finish();
         let drawn = self.draw_timeline(report);
         drop(self);
         match (report.exit_code(), drawn) {
@@ -265,7 +283,7 @@ impl LabArgs {
             let mut devices = load_inventory(path)?;
             self.apply_to(&mut devices);
             crate::client_log::start_clock();
-            return Ok(self.lab(devices, None));
+            return self.lab(devices, None);
         }
         // In-process, each device holds a listener and both ends of its session.
         let needed = 3 * self.devices.map_or(9, u64::from) + 64;
@@ -297,19 +315,32 @@ impl LabArgs {
         let fleet = Fleet::start(config).map_err(|e| LabError::Fleet(e.to_string()))?;
         let mut devices = devices_of(&fleet, DEFAULT_TIMEOUT);
         self.apply_to(&mut devices);
-        Ok(self.lab(devices, Some(fleet)))
+        self.lab(devices, Some(fleet))
     }
 
-    fn lab(&self, devices: Vec<Device>, fleet: Option<Fleet>) -> Lab {
+    /// The run begins: its id drawn, its results file (if asked for) opened.
+    fn lab(&self, devices: Vec<Device>, fleet: Option<Fleet>) -> Result<Lab, LabError> {
         let retries = devices.iter().any(|device| device.retries > 0);
-        Lab {
+        let run = crate::run::begin();
+        let results = match &self.results {
+            Some(path) => Some(
+                crate::results::open(path).map_err(|error| LabError::Results {
+                    path: path.clone(),
+                    error,
+                })?,
+            ),
+            None => None,
+        };
+        Ok(Lab {
             devices,
             fleet,
             verbose: self.verbose,
             timeline: self.timeline,
             timeline_svg: self.timeline_svg.clone(),
             _retries_from_workers: retries.then(crate::retry::collect_from_workers),
-        }
+            _run: Some(run),
+            _results: results,
+        })
     }
 
     /// The flags beat the inventory, and a stage's own timeout beats `--timeout`.
@@ -422,6 +453,8 @@ fn end_quietly_on_a_closed_pipe() {
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or_default();
         if message.starts_with("failed printing to std") && message.contains("Broken pipe") {
+            // `exit` runs no destructor: the run's files for its workers go now.
+            crate::run::remove_files();
             std::process::exit(0);
         }
         default_hook(info);

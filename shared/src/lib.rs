@@ -3,13 +3,16 @@
 //! the way the course prints elapsed time.
 
 pub mod async_ssh;
+pub mod capture;
 pub mod client_log;
 pub mod cpu;
 pub mod inventory;
 pub mod lab;
 pub mod parts;
 pub mod report;
+pub mod results;
 pub mod retry;
+pub mod run;
 pub mod ssh;
 #[cfg(feature = "testing")]
 pub mod testing;

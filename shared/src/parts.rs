@@ -37,6 +37,11 @@ impl<P: ValueEnum + Clone + Send + Sync + PartialEq + 'static> PartArgs<P> {
             if n > 0 {
                 println!();
             }
+            // The part's name goes with its results and its sessions (`--results`, the
+            // client's SSH identification string).
+            if let Some(name) = selected.to_possible_value() {
+                crate::run::set_part(name.get_name());
+            }
             part(selected);
         }
     }

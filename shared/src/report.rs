@@ -99,6 +99,7 @@ impl Report {
     ) -> &'a Result<T, SshError> {
         // Taken for every result, so that retries are told with the result they led to.
         let retries = crate::retry::take(device);
+        crate::results::note(device, result, retries);
         let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
         let first_failure = match result {
             Err(_) => counts.failed.insert(device.to_string()),

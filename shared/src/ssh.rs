@@ -365,14 +365,16 @@ fn check_host_key_with(
 }
 
 /// TCP connect, SSH handshake, host-key check and password login: an authenticated session.
-/// `SSH-2.0-netauto_0.1.0 pid=4242 thread=ThreadId(7)`: this program's name and version, and
-/// the process and thread the session runs on.
+/// `SSH-2.0-netauto_0.1.0 pid=4242 thread=ThreadId(7) run=1206-213512-4242 part=ssh_conn`:
+/// this program's name and version, the process and thread the session runs on, and in a
+/// lesson's run its id and the part under way ([`crate::run`]).
 pub fn client_banner() -> String {
     format!(
-        "SSH-2.0-netauto_{} pid={} thread={:?}",
+        "SSH-2.0-netauto_{} pid={} thread={:?}{}",
         env!("CARGO_PKG_VERSION"),
         std::process::id(),
-        std::thread::current().id()
+        std::thread::current().id(),
+        crate::run::banner_words()
     )
 }
 

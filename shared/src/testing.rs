@@ -1340,6 +1340,16 @@ pub mod sshd {
         /// Starts it. Panics, saying what to install, when sshd is missing: a test against
         /// OpenSSH must fail there, not pass without having run.
         pub fn start() -> Sshd {
+            Sshd::start_with_shell(None)
+        }
+
+        /// Starts it with `cli`, a `/bin/sh` script, as every login's shell instead of the
+        /// interactive `sh`: a small device CLI (its prompt, its answers to commands).
+        pub fn start_with_cli(cli: &str) -> Sshd {
+            Sshd::start_with_shell(Some(cli))
+        }
+
+        fn start_with_shell(cli: Option<&str>) -> Sshd {
             assert!(
                 Path::new(SSHD).exists(),
                 "{SSHD} is missing: install Debian's openssh-server \
@@ -1353,6 +1363,13 @@ pub mod sshd {
             keygen(&path("client_key"));
             std::fs::copy(path("client_key.pub"), path("authorized_keys"))
                 .expect("authorized_keys written");
+            let shell = match cli {
+                Some(script) => {
+                    std::fs::write(path("cli.sh"), script).expect("the CLI script written");
+                    format!("/bin/sh {}", path("cli.sh").display())
+                }
+                None => "env PS1='sshd-test# ' /bin/sh -i".to_string(),
+            };
             let config = format!(
                 "HostKey {}\n\
                  AuthorizedKeysFile {}\n\
@@ -1364,7 +1381,7 @@ pub mod sshd {
                  PrintMotd no\n\
                  PrintLastLog no\n\
                  PidFile none\n\
-                 ForceCommand env PS1='sshd-test# ' /bin/sh -i\n",
+                 ForceCommand {shell}\n",
                 path("host_key").display(),
                 path("authorized_keys").display(),
             );
@@ -1506,4 +1523,86 @@ pub mod sshd {
             .expect("ssh-keygen -l prints a fingerprint")
             .to_string()
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// `--results FILE`, read back and held against the fleet's record
+// ---------------------------------------------------------------------------------------
+
+/// Every line of a `--results` file, parsed.
+pub fn read_results(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).expect("the results file exists");
+    text.lines()
+        .map(|line| serde_json::from_str(line).expect("each line is a JSON object"))
+        .collect()
+}
+
+/// Checks a run's `--results` lines against what the fleet saw of it: one line per device
+/// of `devices` in `part`, each ok but `failed`, run by the worker (pid and thread) whose
+/// banner the mock saw on that device's sessions, which carry the run id and the part; its
+/// times inside the run and in order; and a last line whose totals count them. Returns the
+/// run id.
+pub fn check_results(
+    lines: &[serde_json::Value],
+    record: &Record,
+    devices: &[&str],
+    part: &str,
+    failed: &[&str],
+) -> String {
+    let (totals, attempts) = lines.split_last().expect("a results file has lines");
+    let run = totals["run"].as_str().expect("a run id").to_string();
+    assert_eq!(attempts.len(), devices.len(), "{lines:#?}");
+    let mut seen = BTreeSet::new();
+    for line in attempts {
+        let device = line["device"].as_str().expect("a device");
+        assert!(seen.insert(device), "{device} twice: {lines:#?}");
+        assert!(devices.contains(&device), "{device}: {lines:#?}");
+        assert_eq!(line["run"], totals["run"]);
+        assert_eq!(line["lesson"], totals["lesson"]);
+        assert_eq!(line["part"], part);
+        assert_eq!(line["ok"], !failed.contains(&device), "{line}");
+        if failed.contains(&device) {
+            assert!(line["error"]["kind"].is_string(), "{line}");
+            assert!(
+                line["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with(device))
+            );
+        }
+        let (start, end) = (line["start"].as_f64(), line["end"].as_f64());
+        assert!(
+            start.zip(end).is_some_and(|(s, e)| 0.0 <= s && s <= e),
+            "{line}"
+        );
+        assert!(
+            line["started_at"]
+                .as_str()
+                .is_some_and(|t| t.ends_with('Z'))
+        );
+        let sessions: Vec<&SessionRecord> = record
+            .sessions
+            .iter()
+            .filter(|s| s.device == device)
+            .collect();
+        assert!(!sessions.is_empty(), "the mock saw no session of {device}");
+        for session in sessions {
+            let (pid, thread) = worker(session).expect("this project's client");
+            assert_eq!(
+                line["worker"]["pid"], pid,
+                "{line} against {}",
+                session.client
+            );
+            assert_eq!(line["worker"]["thread"], thread.as_str());
+            assert!(
+                session.client.ends_with(&format!(" run={run} part={part}")),
+                "{}",
+                session.client
+            );
+        }
+    }
+    let counts = &totals["totals"];
+    assert_eq!(counts["attempts"], devices.len());
+    assert_eq!(counts["failed"], failed.len());
+    assert_eq!(counts["ok"], devices.len() - failed.len());
+    run
 }

@@ -31,13 +31,16 @@ pub struct Config {
     pub only: Parts,
 }
 
-/// The benchmark's three parts: the (N, latency) cells, the 10,000 devices (the mock's
-/// start-up and the client cell), the AAA sweep.
+/// The benchmark's parts: the (N, latency) cells, the 10,000 devices (the mock's
+/// start-up and the client cell), the AAA sweep, and the cost of `--results` and of
+/// `timeline --follow`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Parts {
     pub cells: bool,
     pub big: bool,
     pub aaa: bool,
+    pub results: bool,
+    pub follow: bool,
 }
 
 impl Parts {
@@ -45,21 +48,30 @@ impl Parts {
         cells: true,
         big: true,
         aaa: true,
+        results: true,
+        follow: true,
     };
 
-    /// `STRATEGIES_ONLY=big,aaa`: the parts named, out of `cells`, `big` and `aaa`.
+    /// `STRATEGIES_ONLY=big,aaa`: the parts named, out of `cells`, `big`, `aaa`, `results`
+    /// and `follow`.
     pub fn from_names(names: &[String]) -> Result<Parts> {
         let mut parts = Parts {
             cells: false,
             big: false,
             aaa: false,
+            results: false,
+            follow: false,
         };
         for name in names {
             match name.as_str() {
                 "cells" => parts.cells = true,
                 "big" => parts.big = true,
                 "aaa" => parts.aaa = true,
-                other => bail!("STRATEGIES_ONLY: `{other}` is not one of cells, big, aaa"),
+                "results" => parts.results = true,
+                "follow" => parts.follow = true,
+                other => bail!(
+                    "STRATEGIES_ONLY: `{other}` is not one of cells, big, aaa, results, follow"
+                ),
             }
         }
         Ok(parts)

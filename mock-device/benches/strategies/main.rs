@@ -26,7 +26,10 @@
 //! benchmark raises its soft limit to the hard one, and skips the cell, saying why, below
 //! that. And the part `aaa` (`aaa.rs`): 200 devices behind an AAA server of capacity 8, the
 //! thread pool with 1 to 128 workers, wall time and devices failed against W, into
-//! `BENCHMARKS-aaa.svg` as well.
+//! `BENCHMARKS-aaa.svg` as well. And the parts `results` and `follow` (`instruments.rs`):
+//! what a lesson's `--results FILE` costs (1000 devices, zero latency, 16 workers, with and
+//! without, alternating), and what `mock-device timeline EVENTS --follow` costs while a fleet
+//! serves about 1000 sessions a second.
 //!
 //! The full run takes about 17 minutes on 2 cores (the cells 13, the 10,000 devices 3, the
 //! AAA sweep 1).
@@ -37,7 +40,7 @@
 //! ```text
 //! STRATEGIES_QUICK=1 cargo bench -p mock-device --bench strategies        # N = 10 only, one run each (the cost of recording: 2 pairs at N = 10)
 //! STRATEGIES_N=1000 STRATEGIES_LATENCY=0 cargo bench -p mock-device --bench strategies  # a subset
-//! STRATEGIES_ONLY=big,aaa cargo bench -p mock-device --bench strategies   # only those parts (cells, big, aaa)
+//! STRATEGIES_ONLY=big,aaa cargo bench -p mock-device --bench strategies   # only those parts (cells, big, aaa, results, follow)
 //! ```
 //!
 //! The variables combine: `STRATEGIES_ONLY=cells STRATEGIES_N=100` runs the cells of 100
@@ -63,7 +66,8 @@
 //! The files: `main.rs` (this: the strategies, i.e. which lesson part each one runs, and the
 //! order of the work), `config.rs` (settings and rows), `fleet.rs` (the mock fleet as a
 //! process, and its events file), `run.rs` (running a lesson and its rows), `cost.rs` (the
-//! cost of recording), `scale.rs` (10,000 devices), `aaa.rs` (the AAA sweep), `measure.rs`
+//! cost of recording), `scale.rs` (10,000 devices), `aaa.rs` (the AAA sweep),
+//! `instruments.rs` (the cost of `--results` and `--follow`), `measure.rs`
 //! (/proc and getrusage), `markdown.rs` and `targets.rs` (BENCHMARKS.md), `plot.rs`
 //! (BENCHMARKS.svg, BENCHMARKS-aaa.svg).
 
@@ -71,6 +75,7 @@ mod aaa;
 mod config;
 mod cost;
 mod fleet;
+mod instruments;
 mod markdown;
 mod measure;
 mod plot;
@@ -89,6 +94,7 @@ use crate::aaa::measure_aaa_sweep;
 use crate::config::{Config, jobs};
 use crate::cost::measure_cost;
 use crate::fleet::{MockFleet, Recording, measure_big_fleet};
+use crate::instruments::{Instruments, measure_follow, measure_results};
 use crate::markdown::{Report, fmt_latency, git_commit, markdown, utc_now};
 use crate::measure::{Measure, children_cpu, clock_ticks, loadavg, machine, machine_cpu, own_cpu};
 use crate::plot::{plot, plot_aaa};
@@ -306,6 +312,16 @@ fn main() -> Result<()> {
         (None, None)
     };
     let aaa = config.only.aaa.then(|| measure_aaa_sweep(&ws, &config, t0));
+    let instruments = Instruments {
+        results: config
+            .only
+            .results
+            .then(|| measure_results(&ws, config.cost_pairs, t0)),
+        follow: config
+            .only
+            .follow
+            .then(|| measure_follow(&ws, config.cost_pairs, t0)),
+    };
 
     let (busy1, _) = machine_cpu(ws.ticks);
     let ours1 = own_cpu() + children_cpu()?;
@@ -328,6 +344,7 @@ fn main() -> Result<()> {
         big_cell: big_cell.as_ref(),
         aaa: aaa.as_ref(),
         cost: cost.as_ref(),
+        instruments: &instruments,
         machine: &machine,
         load_before,
         load_after,

@@ -11,6 +11,7 @@ use crate::aaa::{AAA_CAPACITY, AAA_DELAY, AAA_DEVICES, AAA_TIMEOUT, AaaSweep, aa
 use crate::config::Config;
 use crate::cost::{Cost, total_cpu};
 use crate::fleet::BigFleet;
+use crate::instruments::Instruments;
 use crate::measure::{Machine, Measure};
 use crate::run::{Row, median};
 use crate::scale::{BIG_FLEETS, BIG_TIMEOUT, BigCell};
@@ -58,6 +59,8 @@ pub struct Report<'a> {
     pub aaa: Option<&'a AaaSweep>,
     /// The cost of recording (`None`: zero latency was not among the cells run).
     pub cost: Option<&'a Cost>,
+    /// The cost of `--results` and of `timeline --follow` (each `None`: not run).
+    pub instruments: &'a Instruments,
     pub machine: &'a Machine,
     pub load_before: String,
     pub load_after: String,
@@ -268,6 +271,9 @@ pub fn markdown(r: &Report) -> String {
     }
     if let Some(cost) = r.cost {
         cost_table(w, cost);
+    }
+    if r.instruments.results.is_some() || r.instruments.follow.is_some() {
+        crate::instruments::section(w, r.instruments);
     }
     if let Some(cell) = r.big_cell {
         big_cell_section(w, cell, r.machine.cores);

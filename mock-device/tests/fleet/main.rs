@@ -8,10 +8,13 @@
 mod binary;
 mod common;
 mod faults;
+mod follow;
 mod inventory;
 mod latency;
 mod netmiko;
 mod openssh;
+mod outputs;
 mod pushback;
 mod record;
+mod runs;
 mod sessions;

@@ -621,11 +621,18 @@ fn binary_pushback_flags_and_their_errors() {
     let lines = serve_and_stop(&["--fleet", fleet.to_str().unwrap()]);
     let all = lines.join("\n");
     assert!(
-        all.contains("AAA server: 3 logins at once, 20 ms each, timeout 2000 ms."),
+        all.contains(
+            "AAA: 3 logins at once, 20 ms each, 150 logins a second; a login queued behind \
+             about 300 others waits past its 2 s timeout and is refused: more than 303 \
+             workers logging in at once meet this wall."
+        ),
         "{all}"
     );
     assert!(
-        all.contains("Banner delay: 50 ms per pending key exchange."),
+        all.contains(
+            "Banner delay: 50 ms per other key exchange pending on the device; 10 \
+             connections to one device at once wait up to 450 ms for its banner."
+        ),
         "{all}"
     );
     let r1 = lines.iter().find(|l| l.starts_with("r1 ")).unwrap();
@@ -657,10 +664,14 @@ fn binary_pushback_flags_and_their_errors() {
     ]);
     let all = lines.join("\n");
     assert!(
-        all.contains("AAA server: 8 logins at once, 1000 ms each, timeout 2000 ms."),
+        all.contains("AAA: 8 logins at once, 1 s each, 8 logins a second; a login queued behind about 16 others waits past its 2 s timeout"),
         "{all}"
     );
-    assert!(all.contains("Banner delay: 10 ms"), "{all}");
+    assert!(all.contains("Banner delay: 10 ms per other"), "{all}");
+    assert!(
+        all.contains("Session limit: every device serves 1 to 7 sessions at once"),
+        "{all}"
+    );
     let r1 = lines.iter().find(|l| l.starts_with("r1 ")).unwrap();
     assert!(
         r1.contains("max-sessions 7") && r1.contains("max-startups 3:100:3"),

@@ -24,7 +24,7 @@ fn one_device(fault: Option<Fault>) -> Fleet {
 }
 
 /// TCP connect and handshake, naming the client in its identification string.
-fn connect_as(dev: &DeviceInfo, banner: &str) -> Session {
+pub(crate) fn connect_as(dev: &DeviceInfo, banner: &str) -> Session {
     let tcp = TcpStream::connect_timeout(&dev.addr, STEP_TIMEOUT).unwrap();
     tcp.set_nodelay(true).unwrap();
     let mut session = Session::new().unwrap();
