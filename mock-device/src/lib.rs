@@ -18,6 +18,7 @@
 mod config;
 mod device_cli;
 mod outputs;
+pub mod judge;
 pub mod record;
 mod server;
 pub mod timeline;

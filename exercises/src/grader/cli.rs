@@ -1,0 +1,222 @@
+//! `cargo run --bin check`: the commands a student types.
+
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
+
+use clap::Parser;
+use mock_device::timeline;
+
+use super::state::State;
+use super::{EXERCISES, Exercise, Grade};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "check",
+    about = "Grades the exercises in exercises/src/ from what the lab's devices saw",
+    after_help = "With no NAME: the list, then the first exercise not done, graded.\n\
+                  Examples: cargo run --bin check\n          \
+                  cargo run --bin check ex3b_cf_ascompleted\n          \
+                  cargo run --bin check ex3b_cf_ascompleted --timeline"
+)]
+struct Args {
+    /// The exercise to grade (its file's name, e.g. ex1_serial)
+    name: Option<String>,
+    /// List the exercises and whether each is done, in course order
+    #[arg(long, conflicts_with_all = ["solutions", "timeline", "solution"])]
+    list: bool,
+    /// Grade the reference solutions instead of your files (all, or NAME's)
+    #[arg(long, conflicts_with = "solution")]
+    solutions: bool,
+    /// After grading, draw the run: each session on a time axis, one row per worker
+    #[arg(long)]
+    timeline: bool,
+    /// Show NAME's reference solution (once you have tried it yourself)
+    #[arg(long, requires = "name")]
+    solution: bool,
+    /// (internal) run one exercise's function over --inventory: the checker's child
+    #[arg(long, hide = true, value_name = "NAME")]
+    run: Option<String>,
+    /// (internal) with --run: the reference solution's function
+    #[arg(long, hide = true)]
+    reference: bool,
+    /// (internal) with --run: the lab's inventory
+    #[arg(long, hide = true)]
+    inventory: Option<PathBuf>,
+}
+
+pub fn main() -> ExitCode {
+    let args = Args::parse();
+    if let Some(name) = &args.run {
+        let (Some(exercise), Some(inventory)) = (find(name), &args.inventory) else {
+            eprintln!("error: --run needs a known exercise and --inventory");
+            return ExitCode::from(2);
+        };
+        let job = if args.reference {
+            exercise.solution
+        } else {
+            exercise.student
+        };
+        return super::serve(job, inventory);
+    }
+    let named = match args.name.as_deref().map(find) {
+        Some(None) => {
+            eprintln!(
+                "error: no exercise called `{}`; `cargo run --bin check -- --list` lists them",
+                args.name.as_deref().unwrap_or_default()
+            );
+            return ExitCode::from(2);
+        }
+        Some(Some(exercise)) => Some(exercise),
+        None => None,
+    };
+    let mut state = State::load();
+    if args.list {
+        print_list(&state);
+        return ExitCode::SUCCESS;
+    }
+    if args.solutions {
+        return grade_solutions(named, args.timeline);
+    }
+    if args.solution {
+        return show_solution(named, &state);
+    }
+    match named {
+        Some(exercise) => grade_student(exercise, &mut state, args.timeline),
+        None => {
+            print_list(&state);
+            match EXERCISES.iter().find(|e| !state.done(e)) {
+                Some(exercise) => {
+                    println!();
+                    grade_student(exercise, &mut state, args.timeline)
+                }
+                None => {
+                    println!("\nEvery exercise is done. Well done!");
+                    ExitCode::SUCCESS
+                }
+            }
+        }
+    }
+}
+
+fn find(name: &str) -> Option<&'static Exercise> {
+    EXERCISES.iter().find(|e| e.name == name)
+}
+
+fn print_list(state: &State) {
+    let width = EXERCISES.iter().map(|e| e.name.len()).max().unwrap_or(0);
+    for exercise in EXERCISES {
+        let status = if state.done(exercise) {
+            "done"
+        } else {
+            "not yet"
+        };
+        println!("{:width$}  {status}", exercise.name);
+    }
+}
+
+/// `check NAME` (or the first not done): its task, the grade, and what failed with a hint.
+fn grade_student(exercise: &Exercise, state: &mut State, draw: bool) -> ExitCode {
+    println!("== {} ({}) ==", exercise.name, exercise.path());
+    println!("{}\n", exercise.task());
+    if exercise.untouched() {
+        println!(
+            "not done yet: {} still has its todo!(); write the function, then run this again",
+            exercise.path()
+        );
+        return ExitCode::FAILURE;
+    }
+    println!("Grading: your run() against a lab of its own ...");
+    let grade = super::grade(exercise, child(exercise, false), true);
+    let passed = report(exercise, &grade, draw);
+    if !matches!(grade, Grade::NotDone) {
+        state.note(exercise, passed);
+    }
+    if passed {
+        if let Some(next) = EXERCISES.iter().find(|e| !state.done(e)) {
+            println!("Next: cargo run --bin check {}", next.name);
+        }
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// `check --solutions`: every reference solution (or NAME's) graded, one line each.
+fn grade_solutions(named: Option<&'static Exercise>, draw: bool) -> ExitCode {
+    let exercises: Vec<&Exercise> = match named {
+        Some(exercise) => vec![exercise],
+        None => EXERCISES.iter().collect(),
+    };
+    let mut failed = 0;
+    for exercise in exercises {
+        let grade = super::grade(exercise, child(exercise, true), false);
+        if !report(exercise, &grade, draw) {
+            failed += 1;
+        }
+    }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("{failed} reference solution(s) failed");
+        ExitCode::FAILURE
+    }
+}
+
+/// This checker, run again as the child that executes one exercise's function.
+fn child(exercise: &Exercise, reference: bool) -> Command {
+    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("check"));
+    let mut command = Command::new(exe);
+    command.args(["--run", exercise.name]);
+    if reference {
+        command.arg("--reference");
+    }
+    command
+}
+
+/// Prints the grade's line (and the timeline when asked); whether it passed.
+fn report(exercise: &Exercise, grade: &Grade, draw: bool) -> bool {
+    match grade {
+        Grade::Passed(_) => println!("{}: passed", exercise.name),
+        Grade::NotDone => println!(
+            "{}: not done yet: a todo!() still runs in {}",
+            exercise.name,
+            exercise.path()
+        ),
+        Grade::Failed(failure, _) => {
+            println!("{}: FAILED: {}", exercise.name, failure.saw);
+            if !failure.hint.is_empty() {
+                println!("  hint: {}", failure.hint);
+            }
+        }
+    }
+    if draw && let Some(run) = grade.run() {
+        let bars = timeline::bars_from_records(&run.record.sessions, run.record.taken);
+        println!(
+            "\n== timeline: {} sessions, as the lab's devices saw them ==",
+            bars.len()
+        );
+        print!(
+            "{}",
+            timeline::render_terminal(&bars, timeline::terminal_width())
+        );
+    }
+    matches!(grade, Grade::Passed(_))
+}
+
+/// `check NAME --solution`: the reference solution, once the student has tried.
+fn show_solution(named: Option<&'static Exercise>, state: &State) -> ExitCode {
+    let Some(exercise) = named else {
+        return ExitCode::from(2);
+    };
+    if !state.tried(exercise) {
+        println!(
+            "Try it yourself first: write {} and run `cargo run --bin check {}`; the solution \
+             is yours to see after that.",
+            exercise.path(),
+            exercise.name
+        );
+        return ExitCode::FAILURE;
+    }
+    println!("== {} ==\n{}", exercise.solution_path(), exercise.solution_source);
+    ExitCode::SUCCESS
+}
