@@ -127,7 +127,7 @@ pub fn open_at_once(record: &Record, want: usize, close_slack: Duration) -> Judg
     }
     if peak < want {
         let hint = if peak <= 1 {
-            "are you waiting for each device (joining each thread) right after starting it?"
+            "are you joining each thread right after starting it?"
         } else {
             "start every job before you wait for any of them"
         };

@@ -58,6 +58,7 @@ pub fn main() -> ExitCode {
         };
         return super::serve(job, inventory);
     }
+    shared::lab::end_quietly_on_a_closed_pipe();
     let named = match args.name.as_deref().map(find) {
         Some(None) => {
             eprintln!(

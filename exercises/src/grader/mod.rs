@@ -193,9 +193,15 @@ impl Run {
                         let error = self.lines.iter().find(|(_, l)| {
                             l.starts_with("Error: ") && l.contains(name.as_str())
                         });
-                        let saw = match error {
-                            Some((_, line)) => format!("{name} failed: `{line}`"),
-                            None => format!("{name}'s result is not in the output, or not in the shape asked for"),
+                        let bare = text.lines().filter(|l| !l.is_empty()).nth(1).unwrap_or("");
+                        let saw = if let Some((_, line)) = error {
+                            format!("{name} failed: `{line}`")
+                        } else if self.lines.is_empty() {
+                            "the program printed nothing".to_string()
+                        } else if self.lines.iter().any(|(_, l)| l == bare) {
+                            format!("{name}'s output is there, but not in the shape asked for")
+                        } else {
+                            format!("{name}'s result is not in the output")
                         };
                         return Err(Failure::new(
                             saw,
