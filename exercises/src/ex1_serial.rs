@@ -11,5 +11,5 @@ pub fn run(devices: &[Device]) {
     // TODO: note the start time.
     // TODO: for each device in turn: its `show version` output between two lines of dashes.
     // TODO: print the time it all took, with two decimals.
-    todo!("show version on {} devices, one after the other", devices.len())
+    todo!("{} devices, one after the other", devices.len())
 }

@@ -11,5 +11,5 @@ pub fn run(devices: &[Device]) {
     // TODO: note the start time.
     // TODO: start one thread per device; each prints its output between lines of 40 dashes.
     // TODO: join them all (the end of a `std::thread::scope` does), then print the time.
-    todo!("a thread for each of the {} devices", devices.len())
+    todo!("a thread for each of {} devices", devices.len())
 }

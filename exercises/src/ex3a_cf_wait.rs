@@ -14,5 +14,5 @@ pub fn run(devices: &[Device]) {
     // TODO: start the pool and the clock.
     // TODO: submit one job per device; each stores its result in that device's slot.
     // TODO: once all are done, print each result in list order, then the time.
-    todo!("{} devices on a pool of {MAX_THREADS}, then wait", devices.len())
+    todo!("{} devices, a pool, wait()", devices.len())
 }

@@ -15,5 +15,5 @@ pub fn run(devices: &[Device]) {
     // TODO: a job function for the workers, above this one.
     // TODO: start the pool, the clock and a channel; spawn one job per device.
     // TODO: print each result as it comes out of the channel, then the time.
-    todo!("{} devices on a pool of {MAX_PROCS} processes", devices.len())
+    todo!("{} devices, a process pool", devices.len())
 }

@@ -14,5 +14,5 @@ pub fn run(devices: &[Device]) {
     // TODO: the clock, then a block: the pool, one job per device, each result as it
     // TODO: completes, and `pool.shutdown()` as the block's last line.
     // TODO: after the block, the time.
-    todo!("{} devices on a pool of {MAX_PROCS} processes, in a block", devices.len())
+    todo!("{} devices, a process pool in a block", devices.len())
 }

@@ -15,5 +15,5 @@ pub fn run(devices: &[Device]) {
     // TODO: in a block: the pool, a job per pair, each result printed in list order (a
     // TODO: one-slot channel per job is a future you can wait on), `pool.shutdown()`.
     // TODO: the time.
-    todo!("ARP tables of {} devices in list order", devices.len())
+    todo!("{} ARP tables in list order", devices.len())
 }

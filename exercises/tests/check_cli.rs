@@ -16,7 +16,10 @@ fn check(args: &[&str]) -> (Option<i32>, String) {
 fn every_reference_solution_passes() {
     let (code, out) = check(&["--solutions"]);
     assert_eq!(code, Some(0), "{out}");
-    let names: Vec<&str> = exercises::grader::EXERCISES.iter().map(|e| e.name).collect();
+    let names: Vec<&str> = exercises::grader::EXERCISES
+        .iter()
+        .map(|e| e.name)
+        .collect();
     let passed: Vec<&str> = out
         .lines()
         .filter_map(|line| line.strip_suffix(": passed"))
@@ -35,7 +38,10 @@ fn the_list_names_every_exercise_in_course_order() {
         .map(|(name, status)| (name.trim(), status.trim()))
         .collect();
     let names: Vec<&str> = lines.iter().map(|(name, _)| *name).collect();
-    let expected: Vec<&str> = exercises::grader::EXERCISES.iter().map(|e| e.name).collect();
+    let expected: Vec<&str> = exercises::grader::EXERCISES
+        .iter()
+        .map(|e| e.name)
+        .collect();
     assert_eq!(names, expected, "{out}");
     for (exercise, (_, status)) in exercises::grader::EXERCISES.iter().zip(&lines) {
         if exercise.untouched() {
@@ -51,7 +57,10 @@ fn the_list_names_every_exercise_in_course_order() {
 fn an_unknown_name_says_how_to_list_them() {
     let (code, out) = check(&["ex99"]);
     assert_eq!(code, Some(2), "{out}");
-    assert!(out.contains("no exercise called `ex99`") && out.contains("--list"), "{out}");
+    assert!(
+        out.contains("no exercise called `ex99`") && out.contains("--list"),
+        "{out}"
+    );
 }
 
 /// With no argument over files as handed out: the list, then the first exercise's task

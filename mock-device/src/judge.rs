@@ -99,23 +99,24 @@ fn secs(t: Duration) -> String {
     format!("{:.2} s", t.as_secs_f64())
 }
 
-/// The most sessions open at once, each session ending as [`session_ends`] has it, but
-/// `close_slack` earlier: a client whose banner names no single worker (an async task per
-/// device) closes one session and opens the next at once, and the mock may read the close
-/// a moment after the new accept.
-pub fn peak_open(record: &Record, close_slack: Duration) -> usize {
-    let mut sessions = record.sessions.clone();
-    for s in &mut sessions {
+/// The record with every close `slack` earlier (never before its accept): a client whose
+/// banner names no single worker (an async task per device) closes one session and opens
+/// the next at once, and the mock may read the close a moment after the new accept. Judge
+/// such a pool on this record.
+pub fn closes_moved_earlier(record: &Record, slack: Duration) -> Record {
+    let mut record = record.clone();
+    for s in &mut record.sessions {
         if let Some(closed) = &mut s.closed {
-            closed.at = closed.at.saturating_sub(close_slack).max(s.accepted);
+            closed.at = closed.at.saturating_sub(slack).max(s.accepted);
         }
     }
-    Record {
-        sessions,
-        ..record.clone()
-    }
-    .peak_open()
-    .0
+    record
+}
+
+/// The most sessions open at once, each session ending as [`session_ends`] has it, but
+/// `close_slack` earlier ([`closes_moved_earlier`]).
+pub fn peak_open(record: &Record, close_slack: Duration) -> usize {
+    closes_moved_earlier(record, close_slack).peak_open().0
 }
 
 /// Exactly `want` sessions open at the busiest moment: a pool of `want` that was full, or a
@@ -132,16 +133,15 @@ pub fn open_at_once(record: &Record, want: usize, close_slack: Duration) -> Judg
             "start every job before you wait for any of them"
         };
         Err(Failure::new(
-            format!(
-                "at most {} open at once (want {want})",
-                sessions_were(peak)
-            ),
+            format!("at most {} open at once (want {want})", sessions_were(peak)),
             hint,
         ))
     } else {
         Err(Failure::new(
             format!("{} open at once (want at most {want})", sessions_were(peak)),
-            format!("keep at most {want} devices busy: a pool of {want} workers, not one per device"),
+            format!(
+                "keep at most {want} devices busy: a pool of {want} workers, not one per device"
+            ),
         ))
     }
 }
@@ -165,7 +165,10 @@ pub fn no_idle_worker(record: &Record, workers: usize, slack: Duration) -> Judgm
         .collect();
     accepts.sort_unstable();
     let (Some(&(first, _)), Some(&(last, _))) = (accepts.first(), accepts.last()) else {
-        return Err(Failure::new("no session reached the lab", "did the program run?"));
+        return Err(Failure::new(
+            "no session reached the lab",
+            "did the program run?",
+        ));
     };
     let name = |i: usize| &record.sessions[i].device;
     for &(at, i) in accepts.iter().take(workers) {
@@ -187,7 +190,7 @@ pub fn no_idle_worker(record: &Record, workers: usize, slack: Duration) -> Judgm
             .filter(|&(j, &end)| j != i && end <= at)
             .map(|(_, &end)| at - end)
             .min();
-        if !freed.is_some_and(|gap| gap <= slack) {
+        if freed.is_none_or(|gap| gap > slack) {
             return Err(Failure::new(
                 format!(
                     "{} connected at {}, {} after the last session before it ended",
@@ -206,7 +209,7 @@ pub fn no_idle_worker(record: &Record, workers: usize, slack: Duration) -> Judgm
                 .filter(|&&(at, _)| at >= end)
                 .map(|&(at, _)| at - end)
                 .min();
-            if !next.is_some_and(|gap| gap <= slack) {
+            if next.is_none_or(|gap| gap > slack) {
                 return Err(Failure::new(
                     format!(
                         "{} ended at {} with devices left, and the next one connected {} later",
@@ -266,7 +269,9 @@ pub fn worker_processes(record: &Record, at_most: usize, not: &[u32]) -> Judgmen
                 "{} processes opened sessions (want at most {at_most})",
                 seen.len()
             ),
-            format!("start a pool of {at_most} processes once and give it every job, not a process per device"),
+            format!(
+                "start a pool of {at_most} processes once and give it every job, not a process per device"
+            ),
         ));
     }
     Ok(())
@@ -371,7 +376,12 @@ pub fn as_completed(
 }
 
 /// Results printed in the order of the input list (`map`'s order), each after its session.
-pub fn in_list_order(record: &Record, printed: &[Printed], list: &[&str], slack: Duration) -> Judgment {
+pub fn in_list_order(
+    record: &Record,
+    printed: &[Printed],
+    list: &[&str],
+    slack: Duration,
+) -> Judgment {
     printed_after_own_session(record, printed, slack)?;
     let names: Vec<&str> = printed.iter().map(|(d, _)| d.as_str()).collect();
     let wanted: Vec<&str> = list.iter().copied().filter(|d| names.contains(d)).collect();
@@ -402,7 +412,11 @@ pub fn in_list_order(record: &Record, printed: &[Printed], list: &[&str], slack:
 
 /// Wait-for-all output: no result printed before the last session ended (within `slack`).
 pub fn after_all_ended(record: &Record, printed: &[Printed], slack: Duration) -> Judgment {
-    let last_end = device_ends(record).values().max().copied().unwrap_or_default();
+    let last_end = device_ends(record)
+        .values()
+        .max()
+        .copied()
+        .unwrap_or_default();
     match printed.iter().find(|(_, at)| *at + slack < last_end) {
         None => Ok(()),
         Some((device, at)) => Err(Failure::new(
@@ -505,13 +519,23 @@ mod tests {
         assert_eq!(as_completed(&r, &done, &list, ms(20)), Ok(()));
         let listed = [at("r1", 305), at("r2", 306), at("r3", 307), at("r4", 405)];
         let failure = as_completed(&r, &listed, &list, ms(20)).unwrap_err();
-        assert_eq!(failure.saw, "results printed in list order, but r1 ended after r2");
+        assert_eq!(
+            failure.saw,
+            "results printed in list order, but r1 ended after r2"
+        );
         assert!(in_list_order(&r, &listed, &list, ms(20)).is_ok());
         let failure = in_list_order(&r, &done, &list, ms(20)).unwrap_err();
-        assert!(failure.saw.starts_with("results printed in completion order (r2 before r1)"));
+        assert!(
+            failure
+                .saw
+                .starts_with("results printed in completion order (r2 before r1)")
+        );
         let waited = [at("r2", 401), at("r3", 402), at("r1", 403), at("r4", 405)];
         let failure = as_completed(&r, &waited, &list, ms(20)).unwrap_err();
-        assert!(failure.saw.starts_with("no result appeared before"), "{failure}");
+        assert!(
+            failure.saw.starts_with("no result appeared before"),
+            "{failure}"
+        );
         assert!(after_all_ended(&r, &waited, ms(20)).is_ok());
         assert!(after_all_ended(&r, &done, ms(20)).is_err());
     }
@@ -541,7 +565,10 @@ mod tests {
         assert!(none_left_open(&r, ms(350)).is_ok());
         r.sessions[1].closed.as_mut().unwrap().at = ms(900);
         let failure = none_left_open(&r, ms(350)).unwrap_err();
-        assert!(failure.saw.starts_with("r2's session stayed open"), "{failure}");
+        assert!(
+            failure.saw.starts_with("r2's session stayed open"),
+            "{failure}"
+        );
         r.sessions[1].closed = None;
         let failure = none_left_open(&r, ms(350)).unwrap_err();
         assert!(failure.saw.contains("still open"), "{failure}");

@@ -17,8 +17,8 @@
 
 mod config;
 mod device_cli;
-mod outputs;
 pub mod judge;
+mod outputs;
 pub mod record;
 mod server;
 pub mod timeline;

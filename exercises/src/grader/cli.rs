@@ -218,6 +218,10 @@ fn show_solution(named: Option<&'static Exercise>, state: &State) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    println!("== {} ==\n{}", exercise.solution_path(), exercise.solution_source);
+    println!(
+        "== {} ==\n{}",
+        exercise.solution_path(),
+        exercise.solution_source
+    );
     ExitCode::SUCCESS
 }

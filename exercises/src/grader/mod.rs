@@ -182,7 +182,10 @@ impl Run {
     /// Each device's result as printed, in the order printed: `block(device)` is the text
     /// its result must print (whole lines), or `None` for a device that must print an
     /// `Error: <device>: ...` line instead.
-    pub fn results(&self, block: impl Fn(&Device) -> Option<String>) -> Result<Vec<Printed>, Failure> {
+    pub fn results(
+        &self,
+        block: impl Fn(&Device) -> Option<String>,
+    ) -> Result<Vec<Printed>, Failure> {
         let mut printed: Vec<(usize, Printed)> = Vec::new();
         for device in &self.devices {
             let name = &device.name;
@@ -190,9 +193,10 @@ impl Run {
                 Some(text) => {
                     let found = self.found(&text);
                     if found.is_empty() {
-                        let error = self.lines.iter().find(|(_, l)| {
-                            l.starts_with("Error: ") && l.contains(name.as_str())
-                        });
+                        let error = self
+                            .lines
+                            .iter()
+                            .find(|(_, l)| l.starts_with("Error: ") && l.contains(name.as_str()));
                         let bare = text.lines().filter(|l| !l.is_empty()).nth(1).unwrap_or("");
                         let saw = if let Some((_, line)) = error {
                             format!("{name} failed: `{line}`")
@@ -314,7 +318,10 @@ pub fn grade(exercise: &Exercise, mut program: Command, progress: bool) -> Grade
         Ok(file) => file,
         Err(e) => {
             return Grade::Failed(
-                Failure::new(format!("the checker could not write its inventory: {e}"), ""),
+                Failure::new(
+                    format!("the checker could not write its inventory: {e}"),
+                    "",
+                ),
                 None,
             );
         }
@@ -372,7 +379,11 @@ pub fn grade(exercise: &Exercise, mut program: Command, progress: bool) -> Grade
             }
             if progress && started.elapsed() > next_note {
                 let record = fleet.record();
-                let open = record.sessions.iter().filter(|s| s.closed.is_none()).count();
+                let open = record
+                    .sessions
+                    .iter()
+                    .filter(|s| s.closed.is_none())
+                    .count();
                 println!(
                     "  ... {} s: {} sessions so far, {open} open now",
                     next_note.as_secs(),
@@ -492,10 +503,13 @@ pub fn serve(job: fn(&[Device]), inventory: &Path) -> ExitCode {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         // `todo!()` anywhere, in any thread: the exercise is not written yet.
-        if info
-            .payload_as_str()
-            .is_some_and(|m| m.starts_with("not yet implemented"))
-        {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("not yet implemented") {
             eprintln!("{NOT_DONE}");
             std::process::exit(3);
         }
