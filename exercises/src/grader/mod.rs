@@ -435,17 +435,11 @@ pub fn grade(exercise: &Exercise, mut program: Command, progress: bool) -> Grade
         );
     };
     if !status.success() {
-        let said = errors
-            .lines()
-            .find(|line| line.contains("panicked") || line.starts_with("error"))
-            .or_else(|| errors.lines().next())
-            .unwrap_or("nothing on stderr")
-            .to_string();
         return Grade::Failed(
             Failure::new(
-                format!("the program failed ({status}): {said}"),
-                "run it yourself to see the whole message: cargo run --bin check -- NAME shows \
-                 its output",
+                format!("the program failed ({status}): {}", what_it_said(&errors)),
+                "a device that fails must not stop the others: print `Error: <error>` for it and \
+                 go on (no unwrap() on its result)",
             ),
             Some(run),
         );
@@ -453,6 +447,24 @@ pub fn grade(exercise: &Exercise, mut program: Command, progress: bool) -> Grade
     match (exercise.judge)(&run) {
         Ok(()) => Grade::Passed(run),
         Err(failure) => Grade::Failed(failure, Some(run)),
+    }
+}
+
+/// The gist of a failed program's stderr: a panic's place and message on one line, or its
+/// first line.
+fn what_it_said(errors: &str) -> String {
+    let lines: Vec<&str> = errors.lines().collect();
+    match lines.iter().position(|line| line.contains("panicked at")) {
+        Some(i) => {
+            let place = lines[i].split("panicked at").nth(1).unwrap_or("").trim();
+            let message = lines.get(i + 1).copied().unwrap_or("");
+            format!("it panicked at {place} {message}")
+        }
+        None => lines
+            .first()
+            .copied()
+            .unwrap_or("nothing on stderr")
+            .to_string(),
     }
 }
 
