@@ -113,11 +113,13 @@ const AAA_FOR_EIGHT: AaaConfig = AaaConfig {
     timeout: Duration::from_millis(150),
 };
 
-/// 40 devices behind [`AAA_FOR_EIGHT`].
+/// 40 devices behind [`AAA_FOR_EIGHT`], with no delay of their own: a job is nearly all
+/// AAA server, so 8 threads keep it full, and many more make a queue that outgrows its
+/// patience.
 fn aaa_for_eight() -> FleetConfig {
     FleetConfig {
         aaa: Some(AAA_FOR_EIGHT),
-        ..FleetConfig::generated(40, &Platform::ALL, Duration::from_millis(50))
+        ..FleetConfig::generated(40, &Platform::ALL, Duration::ZERO)
     }
 }
 
