@@ -150,7 +150,7 @@ fn grade_solutions(named: Option<&'static Exercise>, draw: bool) -> ExitCode {
     };
     let mut failed = 0;
     for exercise in exercises {
-        let grade = super::grade(exercise, child(exercise, true), false);
+        let grade = super::grade(exercise, child(exercise, true), true);
         if !report(exercise, &grade, draw) {
             failed += 1;
         }

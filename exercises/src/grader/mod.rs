@@ -385,7 +385,8 @@ pub fn grade(exercise: &Exercise, mut program: Command, progress: bool) -> Grade
                     .filter(|s| s.closed.is_none())
                     .count();
                 println!(
-                    "  ... {} s: {} sessions so far, {open} open now",
+                    "  {} after {} s: {} sessions so far, {open} open now",
+                    exercise.name,
                     next_note.as_secs(),
                     record.sessions.len()
                 );
