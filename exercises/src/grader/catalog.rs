@@ -24,8 +24,10 @@ const CLOSE_SLACK: Duration = Duration::from_millis(30);
 /// How long a session may stay open after its last command before it counts as kept open.
 const LEAK_SLACK: Duration = Duration::from_millis(300);
 
+/// An exercise by its name: its file and solution of that name, graded by the function of
+/// that name below, against `$lab`.
 macro_rules! exercise {
-    ($name:ident, $lab:expr, $judge:expr) => {
+    ($name:ident, $lab:expr) => {
         Exercise {
             name: stringify!($name),
             source: include_str!(concat!("../", stringify!($name), ".rs")),
@@ -33,31 +35,27 @@ macro_rules! exercise {
             student: crate::$name::run,
             solution: crate::solutions::$name::run,
             lab: $lab,
-            judge: $judge,
+            judge: $name,
         }
     };
 }
 
 pub static EXERCISES: &[Exercise] = &[
-    exercise!(ex1_serial, course_lab, ex1_serial),
-    exercise!(ex2_legacy_threads, course_lab, ex2_legacy_threads),
-    exercise!(ex3a_cf_wait, course_lab, ex3a_cf_wait),
-    exercise!(ex3b_cf_ascompleted, course_lab, ex3b_cf_ascompleted),
-    exercise!(
-        ex4_cf_ascompleted_procs,
-        course_lab,
-        ex4_cf_ascompleted_procs
-    ),
-    exercise!(ex5_cf_procs_cm, course_lab, ex5_cf_procs_cm),
-    exercise!(ex6_cf_map, course_lab, ex6_cf_map),
-    exercise!(ex7_printer, course_lab, ex7_printer),
-    exercise!(ex8_ok_count, two_refusing, ex8_ok_count),
-    exercise!(ex9_lock_order, all_at_once_one_refusing, ex9_lock_order),
-    exercise!(ex10_full_pipe, course_lab, ex10_full_pipe),
-    exercise!(ex11_async_pool, course_lab, ex11_async_pool),
-    exercise!(ex12_blocking_call, course_lab, ex12_blocking_call),
-    exercise!(ex13_retries, crowded_aaa, ex13_retries),
-    exercise!(ex14_max_threads, aaa_for_eight, ex14_max_threads),
+    exercise!(ex1_serial, course_lab),
+    exercise!(ex2_legacy_threads, course_lab),
+    exercise!(ex3a_cf_wait, course_lab),
+    exercise!(ex3b_cf_ascompleted, course_lab),
+    exercise!(ex4_cf_ascompleted_procs, course_lab),
+    exercise!(ex5_cf_procs_cm, course_lab),
+    exercise!(ex6_cf_map, course_lab),
+    exercise!(ex7_printer, course_lab),
+    exercise!(ex8_ok_count, two_refusing),
+    exercise!(ex9_lock_order, all_at_once_one_refusing),
+    exercise!(ex10_full_pipe, course_lab),
+    exercise!(ex11_async_pool, course_lab),
+    exercise!(ex12_blocking_call, course_lab),
+    exercise!(ex13_retries, crowded_aaa),
+    exercise!(ex14_max_threads, aaa_for_eight),
 ];
 
 fn course_lab() -> FleetConfig {
