@@ -30,6 +30,9 @@ struct Args {
     /// After grading, draw the run: each session on a time axis, one row per worker
     #[arg(long)]
     timeline: bool,
+    /// After grading, show what the program printed, each line with the time it appeared
+    #[arg(long, conflicts_with = "list")]
+    output: bool,
     /// Show NAME's reference solution (once you have tried it yourself)
     #[arg(long, requires = "name")]
     solution: bool,
@@ -75,20 +78,24 @@ pub fn main() -> ExitCode {
         print_list(&state);
         return ExitCode::SUCCESS;
     }
+    let show = Show {
+        timeline: args.timeline,
+        output: args.output,
+    };
     if args.solutions {
-        return grade_solutions(named, args.timeline);
+        return grade_solutions(named, show);
     }
     if args.solution {
         return show_solution(named, &state);
     }
     match named {
-        Some(exercise) => grade_student(exercise, &mut state, args.timeline),
+        Some(exercise) => grade_student(exercise, &mut state, show),
         None => {
             print_list(&state);
             match EXERCISES.iter().find(|e| !state.done(e)) {
                 Some(exercise) => {
                     println!();
-                    grade_student(exercise, &mut state, args.timeline)
+                    grade_student(exercise, &mut state, show)
                 }
                 None => {
                     println!("\nEvery exercise is done. Well done!");
@@ -116,7 +123,14 @@ fn print_list(state: &State) {
 }
 
 /// `check NAME` (or the first not done): its task, the grade, and what failed with a hint.
-fn grade_student(exercise: &Exercise, state: &mut State, draw: bool) -> ExitCode {
+/// What to show after a grade besides its line.
+#[derive(Debug, Clone, Copy)]
+struct Show {
+    timeline: bool,
+    output: bool,
+}
+
+fn grade_student(exercise: &Exercise, state: &mut State, show: Show) -> ExitCode {
     println!("== {} ({}) ==", exercise.name, exercise.path());
     println!("{}\n", exercise.task());
     if exercise.untouched() {
@@ -128,9 +142,15 @@ fn grade_student(exercise: &Exercise, state: &mut State, draw: bool) -> ExitCode
     }
     println!("Grading: your run() against a lab of its own ...");
     let grade = super::grade(exercise, child(exercise, false), true);
-    let passed = report(exercise, &grade, draw);
+    let passed = report(exercise, &grade, show);
     if !matches!(grade, Grade::NotDone) {
         state.note(exercise, passed);
+    }
+    if !passed && !show.output && grade.run().is_some() {
+        println!(
+            "  (add --output to see what your program printed, and when: cargo run --bin check {} --output)",
+            exercise.name
+        );
     }
     if passed {
         if let Some(next) = EXERCISES.iter().find(|e| !state.done(e)) {
@@ -143,7 +163,7 @@ fn grade_student(exercise: &Exercise, state: &mut State, draw: bool) -> ExitCode
 }
 
 /// `check --solutions`: every reference solution (or NAME's) graded, one line each.
-fn grade_solutions(named: Option<&'static Exercise>, draw: bool) -> ExitCode {
+fn grade_solutions(named: Option<&'static Exercise>, show: Show) -> ExitCode {
     let exercises: Vec<&Exercise> = match named {
         Some(exercise) => vec![exercise],
         None => EXERCISES.iter().collect(),
@@ -151,7 +171,7 @@ fn grade_solutions(named: Option<&'static Exercise>, draw: bool) -> ExitCode {
     let mut failed = 0;
     for exercise in exercises {
         let grade = super::grade(exercise, child(exercise, true), true);
-        if !report(exercise, &grade, draw) {
+        if !report(exercise, &grade, show) {
             failed += 1;
         }
     }
@@ -174,8 +194,8 @@ fn child(exercise: &Exercise, reference: bool) -> Command {
     command
 }
 
-/// Prints the grade's line (and the timeline when asked); whether it passed.
-fn report(exercise: &Exercise, grade: &Grade, draw: bool) -> bool {
+/// Prints the grade's line (and the output and timeline when asked); whether it passed.
+fn report(exercise: &Exercise, grade: &Grade, show: Show) -> bool {
     match grade {
         Grade::Passed(_) => println!("{}: passed", exercise.name),
         Grade::NotDone => println!(
@@ -190,7 +210,17 @@ fn report(exercise: &Exercise, grade: &Grade, draw: bool) -> bool {
             }
         }
     }
-    if draw && let Some(run) = grade.run() {
+    if show.output
+        && let Some(run) = grade.run()
+    {
+        println!("\n== what the program printed, and when (on the lab's clock) ==");
+        for (at, line) in &run.lines {
+            println!("{:6.2} s | {line}", at.as_secs_f64());
+        }
+    }
+    if show.timeline
+        && let Some(run) = grade.run()
+    {
         let bars = timeline::bars_from_records(&run.record.sessions, run.record.taken);
         println!(
             "\n== timeline: {} sessions, as the lab's devices saw them ==",
