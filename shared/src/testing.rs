@@ -27,7 +27,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use mock_device::judge;
 use mock_device::record::{CloseKind, Record, SessionRecord};
 use mock_device::{Fault, Fleet, FleetConfig, Platform};
 
@@ -756,7 +755,16 @@ pub fn assert_only_headers_errors_and_times(stdout: &str) {
 // Grading from the fleet's record: what the devices saw, not what the lesson printed
 // ---------------------------------------------------------------------------------------
 
-pub use mock_device::judge::{client_pid, pids, workers};
+pub use mock_device::judge::{self, client_pid, pids, workers};
+
+/// Asserts one of [`judge`]'s judgments of a record: a failure panics with its line (what
+/// the lab saw, and the hint the exercises' checker would give).
+#[track_caller]
+pub fn assert_judged(judgment: judge::Judgment) {
+    if let Err(failure) = judgment {
+        panic!("{failure}");
+    }
+}
 
 /// The session failed as the mock saw it: its login was refused, it was cut or timed out,
 /// or it closed before anyone logged in.
