@@ -4,7 +4,8 @@
 //! runs a [`Lesson`] binary with `--inventory` pointing at it, and snapshots the output with
 //! [`settings`] in scope so timings, ports and pids do not make the snapshot change.
 //! Concurrency is graded from what the lab's devices saw (`lab.fleet().record()`), with
-//! [`pids`], [`workers`], [`assert_pool_of`] and [`FaultyLab::check_record`].
+//! [`assert_judged`] over the checks of [`judge`] (the exercises' checker grades with the
+//! same ones), [`assert_pool_of`], [`pids`], [`workers`] and [`FaultyLab::check_record`].
 //!
 //! ```ignore
 //! const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_07-as-completed"));
