@@ -110,15 +110,6 @@ pub struct Run {
 }
 
 impl Run {
-    pub fn stdout(&self) -> String {
-        let mut text = String::new();
-        for (_, line) in &self.lines {
-            text.push_str(line);
-            text.push('\n');
-        }
-        text
-    }
-
     /// The device names in inventory order.
     pub fn names(&self) -> Vec<&str> {
         self.devices.iter().map(|d| d.name.as_str()).collect()
