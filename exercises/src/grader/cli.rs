@@ -140,7 +140,11 @@ fn grade_student(exercise: &Exercise, state: &mut State, show: Show) -> ExitCode
         );
         return ExitCode::FAILURE;
     }
-    println!("Grading: your run() against a lab of its own ...");
+    println!(
+        "Grading {} against a lab of its own ({} s at most) ...",
+        exercise.path(),
+        super::TIME_LIMIT.as_secs()
+    );
     let grade = super::grade(exercise, child(exercise, false), true);
     let passed = report(exercise, &grade, show);
     if !matches!(grade, Grade::NotDone) {
