@@ -14,7 +14,7 @@ use super::{Exercise, Run};
 const SPEED: f64 = 0.4;
 /// How far apart two moments may be and still count as one, on two busy cores: a line
 /// printed this much before its session's end as the mock saw it still came after it.
-const SLACK: Duration = Duration::from_millis(100);
+const SLACK: Duration = Duration::from_millis(150);
 /// How late a free worker may take the next device and still count as busy.
 const POOL_SLACK: Duration = Duration::from_millis(75);
 /// How late the mock may read a session's close: its client has closed it and gone on to
