@@ -152,7 +152,8 @@ fn grade_student(exercise: &Exercise, state: &mut State, show: Show) -> ExitCode
     }
     if !passed && !show.output && grade.run().is_some() {
         println!(
-            "  (add --output to see what your program printed, and when: cargo run --bin check {} --output)",
+            "  to see why: cargo run --bin check {} --output --timeline (what your program \
+             printed and when, and when each session ran)",
             exercise.name
         );
     }
