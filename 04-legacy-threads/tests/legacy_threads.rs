@@ -5,12 +5,13 @@
 //! whatever the order: the same lines as `threads_queue`, each device's block, one join per
 //! thread.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::time::Duration;
 
 use mock_device::Fault;
 use shared::HASHES;
 use shared::testing::{
-    FaultyLab, Lesson, TestLab, assert_only_headers_errors_and_times, pids, workers,
+    FaultyLab, Lesson, TestLab, assert_judged, assert_only_headers_errors_and_times, judge, workers,
 };
 
 const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_04-legacy-threads"));
@@ -159,12 +160,8 @@ fn the_fleet_sees_nine_sessions_open_at_once_from_nine_threads() {
         let lab = TestLab::course();
         let (_, lesson) = LESSON.stdout_and_pid(&lab, &["--part", part]);
         let record = lab.fleet().record();
-        assert_eq!(record.peak_open().0, 9, "{part}: all nine open at once");
+        assert_judged(judge::open_at_once(&record, 9, Duration::ZERO));
         assert_eq!(workers(&record).len(), 9, "{part}: a thread per device");
-        assert_eq!(
-            pids(&record),
-            BTreeSet::from([lesson]),
-            "{part}: one process"
-        );
+        assert_judged(judge::threads_of(&record, lesson));
     }
 }

@@ -10,8 +10,8 @@ use insta_cmd::assert_cmd_snapshot;
 use mock_device::{Fault, FleetConfig, Platform};
 use shared::DASHES;
 use shared::testing::{
-    FaultyLab, Lesson, TestLab, assert_only_headers_errors_and_times, elapsed_times,
-    parse_timedelta, pids, settings,
+    FaultyLab, Lesson, TestLab, assert_judged, assert_only_headers_errors_and_times, elapsed_times,
+    judge, parse_timedelta, settings,
 };
 
 const BINARY: &str = env!("CARGO_BIN_EXE_09-process-pool");
@@ -270,15 +270,7 @@ fn the_fleet_sees_at_most_four_worker_processes_and_not_the_lesson() {
     let (_, lesson) = LESSON.stdout_and_pid(&lab, &["--part", "ssh_procs_map", "--workers", "4"]);
     let record = lab.fleet().record();
     assert_eq!(record.sessions.len(), 9, "one session per device");
-    let pids = pids(&record);
-    assert!(
-        !pids.is_empty() && pids.len() <= 4,
-        "at most four worker processes: {pids:?}"
-    );
-    assert!(
-        !pids.contains(&lesson),
-        "the lesson's own pid {lesson} in {pids:?}"
-    );
+    assert_judged(judge::worker_processes(&record, 4, &[lesson]));
 }
 
 /// `--results FILE` from worker processes: each device's line names the worker process the

@@ -19,6 +19,7 @@ mod config;
 mod device_cli;
 pub mod file_error;
 pub mod follow;
+pub mod judge;
 mod outputs;
 pub mod record;
 pub mod runs;

@@ -443,7 +443,7 @@ fn raise_open_file_limit() -> Option<u64> {
 /// `cargo run --bin 07-as-completed | head -3`: once `head` has its lines it closes the pipe,
 /// and the next `println!` panics with "failed printing to stdout: Broken pipe". A program
 /// whose reader has gone away has nothing left to do: end quietly, as `grep` or `ls` would.
-fn end_quietly_on_a_closed_pipe() {
+pub fn end_quietly_on_a_closed_pipe() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let message = info

@@ -4,7 +4,8 @@
 //! runs a [`Lesson`] binary with `--inventory` pointing at it, and snapshots the output with
 //! [`settings`] in scope so timings, ports and pids do not make the snapshot change.
 //! Concurrency is graded from what the lab's devices saw (`lab.fleet().record()`), with
-//! [`pids`], [`workers`], [`assert_pool_of`] and [`FaultyLab::check_record`].
+//! [`assert_judged`] over the checks of [`judge`] (the exercises' checker grades with the
+//! same ones), [`assert_pool_of`], [`pids`], [`workers`] and [`FaultyLab::check_record`].
 //!
 //! ```ignore
 //! const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_07-as-completed"));
@@ -755,35 +756,15 @@ pub fn assert_only_headers_errors_and_times(stdout: &str) {
 // Grading from the fleet's record: what the devices saw, not what the lesson printed
 // ---------------------------------------------------------------------------------------
 
-/// The process id this project's client put in a session's banner
-/// (`SSH-2.0-netauto_0.1.0 pid=4242 thread=ThreadId(7)`); `None` for any other client.
-pub fn client_pid(session: &SessionRecord) -> Option<u32> {
-    worker(session).map(|(pid, _)| pid)
-}
+pub use mock_device::judge::{self, client_pid, pids, workers};
 
-/// The process and thread that ran a session, from its banner: `(4242, "ThreadId(7)")`.
-fn worker(session: &SessionRecord) -> Option<(u32, String)> {
-    let rest = session.client.strip_prefix("SSH-2.0-netauto_")?;
-    let mut pid = None;
-    let mut thread = None;
-    for word in rest.split_whitespace() {
-        if let Some(p) = word.strip_prefix("pid=") {
-            pid = p.parse().ok();
-        } else if let Some(t) = word.strip_prefix("thread=") {
-            thread = Some(t.to_string());
-        }
+/// Asserts one of [`judge`]'s judgments of a record: a failure panics with its line (what
+/// the lab saw, and the hint the exercises' checker would give).
+#[track_caller]
+pub fn assert_judged(judgment: judge::Judgment) {
+    if let Err(failure) = judgment {
+        panic!("{failure}");
     }
-    Some((pid?, thread?))
-}
-
-/// Every process that ran a session of `record`, by the pids in the clients' banners.
-pub fn pids(record: &Record) -> BTreeSet<u32> {
-    record.sessions.iter().filter_map(client_pid).collect()
-}
-
-/// Every worker (process and thread) that ran a session of `record`.
-pub fn workers(record: &Record) -> BTreeSet<(u32, String)> {
-    record.sessions.iter().filter_map(worker).collect()
 }
 
 /// The session failed as the mock saw it: its login was refused, it was cut or timed out,
@@ -798,61 +779,11 @@ pub fn mock_saw_fail(session: &SessionRecord) -> bool {
     refused || never_logged_in || bad_close
 }
 
-/// No idle worker, as the fleet saw a pool of `workers` run (session ends as
-/// [`Record::ends`] has them, on the mock's one clock):
-/// 1. the pool starts full: the first `workers` sessions are accepted within `slack` of
-///    the first one;
-/// 2. every later session is accepted within `slack` after some other session ended (a
-///    worker that came free took it);
-/// 3. while work remains (before the last accept), every session's end is followed by an
-///    accept within `slack` (the worker that came free took the next device).
+/// No idle worker, as the fleet saw a pool of `workers` run: [`judge::no_idle_worker`]
+/// (the checks and their wording live there, shared with the exercises' checker).
 pub fn assert_no_idle_worker(record: &Record, workers: usize, slack: Duration) {
-    let ends = record.ends();
-    let mut accepts: Vec<(Duration, usize)> = record
-        .sessions
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.accepted, i))
-        .collect();
-    accepts.sort_unstable();
-    let (Some(&(first, _)), Some(&(last, _))) = (accepts.first(), accepts.last()) else {
-        panic!("no sessions in the record");
-    };
-    let name = |i: usize| &record.sessions[i].device;
-    for &(at, i) in accepts.iter().take(workers) {
-        assert!(
-            at - first <= slack,
-            "the pool of {workers} does not start full: {} accepted {:?} after the first",
-            name(i),
-            at - first
-        );
-    }
-    for &(at, i) in accepts.iter().skip(workers) {
-        let freed = ends
-            .iter()
-            .enumerate()
-            .filter(|&(j, &end)| j != i && end <= at)
-            .map(|(_, &end)| at - end)
-            .min();
-        assert!(
-            freed.is_some_and(|gap| gap <= slack),
-            "{} accepted at {at:?}, {freed:?} after the last session before it ended",
-            name(i)
-        );
-    }
-    for (j, &end) in ends.iter().enumerate() {
-        if end < last {
-            let next = accepts
-                .iter()
-                .filter(|&&(at, _)| at >= end)
-                .map(|&(at, _)| at - end)
-                .min();
-            assert!(
-                next.is_some_and(|gap| gap <= slack),
-                "{} ended at {end:?} with work left, and the next accept came {next:?} later",
-                name(j)
-            );
-        }
+    if let Err(failure) = judge::no_idle_worker(record, workers, slack) {
+        panic!("{}", failure.saw);
     }
 }
 
@@ -861,15 +792,11 @@ pub fn assert_no_idle_worker(record: &Record, workers: usize, slack: Duration) {
 pub const POOL_SLACK: Duration = Duration::from_millis(50);
 
 /// A pool of `workers` as the fleet saw it: never more than `workers` sessions open at any
-/// instant, that many reached, and no idle worker ([`assert_no_idle_worker`] with
-/// [`POOL_SLACK`]).
+/// instant, that many reached, and no idle worker ([`judge::pool_of`] with [`POOL_SLACK`]).
 pub fn assert_pool_of(record: &Record, workers: usize) {
-    let (peak, at) = record.peak_open();
-    assert_eq!(
-        peak, workers,
-        "the most sessions open at once (first at {at:?})"
-    );
-    assert_no_idle_worker(record, workers, POOL_SLACK);
+    if let Err(failure) = judge::pool_of(record, workers, POOL_SLACK) {
+        panic!("{}", failure.saw);
+    }
 }
 
 /// The `--timeline` chart of a lesson's stdout with what changes from run to run taken
@@ -1240,7 +1167,7 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "r4 accepted at")]
+    #[should_panic(expected = "r4 connected at")]
     fn a_worker_that_waits_before_its_next_device_is_idle() {
         let mut sessions = BUSY;
         sessions[3] = ("r4", 1, 380, 450);
@@ -1586,7 +1513,7 @@ pub fn check_results(
             .collect();
         assert!(!sessions.is_empty(), "the mock saw no session of {device}");
         for session in sessions {
-            let (pid, thread) = worker(session).expect("this project's client");
+            let (pid, thread) = judge::worker(session).expect("this project's client");
             assert_eq!(
                 line["worker"]["pid"], pid,
                 "{line} against {}",
