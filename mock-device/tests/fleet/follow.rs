@@ -79,7 +79,7 @@ fn following_draws_sessions_as_they_come_and_stops_on_ctrl_c() {
         "{stdout}"
     );
     assert!(
-        last.contains("\ntimeline: 6 sessions by 1 worker"),
+        last.contains("\ntimeline: 6 sessions in 1 lane"),
         "{last}"
     );
     fleet.shutdown();
