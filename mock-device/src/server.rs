@@ -19,7 +19,7 @@ use russh::server::{Auth, ChannelOpenHandle, Handle, Msg, PublicKeyOffer, Sessio
 use russh::server::{VerifiedPublicKey, run_stream};
 use russh::{Channel, ChannelId, Disconnect, MethodKind, MethodSet};
 use serde::Serialize;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, ReadBuf};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 
@@ -42,6 +42,10 @@ const LISTEN_BACKLOG: u32 = 1024;
 const MIN_DROP_DELAY: Duration = Duration::from_millis(20);
 /// The longest client identification string kept (RFC 4253 allows 255 bytes with CR LF).
 const MAX_CLIENT_ID: usize = 253;
+/// What a connection reads from its socket at once. russh asks for each packet in two
+/// reads (its length, then the rest), so read straight from the socket that is two system
+/// calls a packet; through this buffer, one call takes in all that has arrived.
+const READ_BUFFER: usize = 4096;
 /// A connection refused before SSH (session limit, start-up drop) waits at most this long
 /// for the client to hang up: closing a socket with unread input sends a reset, and the
 /// client could lose the refusal line or see "connection reset" instead of a clean close.
@@ -652,7 +656,7 @@ async fn serve(socket: TcpStream, device: Arc<Device>, log: SessionLog, pending:
         channels: HashMap::new(),
         log: log.clone(),
     };
-    let socket = ClientIdReader::new(socket, log.clone());
+    let socket = BufReader::with_capacity(READ_BUFFER, ClientIdReader::new(socket, log.clone()));
     let session = match run_stream(device.ssh.clone(), socket, handler).await {
         Ok(session) => session,
         Err(e) => {
