@@ -11,6 +11,7 @@ use crate::aaa::{AAA_CAPACITY, AAA_DELAY, AAA_DEVICES, AAA_TIMEOUT, AaaSweep, aa
 use crate::config::Config;
 use crate::cost::{Cost, total_cpu};
 use crate::fleet::BigFleet;
+use crate::floor::Floor;
 use crate::measure::{Machine, Measure};
 use crate::run::{Row, median};
 use crate::scale::{BIG_FLEETS, BIG_TIMEOUT, BigCell};
@@ -58,6 +59,8 @@ pub struct Report<'a> {
     pub aaa: Option<&'a AaaSweep>,
     /// The cost of recording (`None`: zero latency was not among the cells run).
     pub cost: Option<&'a Cost>,
+    /// The crypto floor (`None`: the cell of 1000 devices at zero latency was not run).
+    pub floor: Option<Result<Floor, String>>,
     pub machine: &'a Machine,
     pub load_before: String,
     pub load_after: String,
