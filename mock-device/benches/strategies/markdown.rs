@@ -104,6 +104,12 @@ pub fn markdown(r: &Report) -> String {
         "The plots: [BENCHMARKS.svg](BENCHMARKS.svg), and the AAA sweep's, \
          [BENCHMARKS-aaa.svg](BENCHMARKS-aaa.svg) ([below](#the-aaa-sweep-pool-size-against-a-shared-aaa-server)).\n"
     );
+    let _ = writeln!(
+        w,
+        "Where a session's CPU goes on each side (instructions, system calls, memory, against \
+         the crypto floor), and what was changed for it: \
+         [BENCHMARKS-profile.md](BENCHMARKS-profile.md), written by hand.\n"
+    );
 
     let _ = writeln!(w, "## Reproduce\n");
     let _ = writeln!(w, "```sh");
