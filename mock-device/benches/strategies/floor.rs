@@ -95,7 +95,7 @@ pub fn floor_targets(w: &mut String, r: &Report) {
     let _ = writeln!(
         w,
         "- The floor, `openssl speed -seconds 1 ecdhx25519 ed25519` in this run: X25519 \
-         {:.1} µs, Ed25519 sign {:.1} µs, verify {:.1} µs a operation; a client {:.3} ms a \
+         {:.1} µs, Ed25519 sign {:.1} µs, verify {:.1} µs per operation; a client {:.3} ms a \
          session (two X25519, one verify), the mock {:.3} ms (two X25519, one sign).",
         us(floor.x25519),
         us(floor.sign),
