@@ -44,7 +44,7 @@ const MIN_DROP_DELAY: Duration = Duration::from_millis(20);
 const MAX_CLIENT_ID: usize = 253;
 /// What a connection reads from its socket at once. russh asks for each packet in two
 /// reads (its length, then the rest), so read straight from the socket that is two system
-/// calls a packet; through this buffer, one call takes in all that has arrived.
+/// calls a packet; through this buffer, one call takes in what has arrived (up to 1 KiB).
 const READ_BUFFER: usize = 1024;
 /// A connection refused before SSH (session limit, start-up drop) waits at most this long
 /// for the client to hang up: closing a socket with unread input sends a reset, and the

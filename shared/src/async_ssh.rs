@@ -277,7 +277,7 @@ const KEEP_BEFORE_BANNER: usize = 8 * 1024;
 
 /// What a connection reads from its socket at once. russh asks for each packet in two
 /// reads (its length, then the rest), so read straight from the socket that is two system
-/// calls a packet; through this buffer, one call takes in all that has arrived.
+/// calls a packet; through this buffer, one call takes in what has arrived (up to 1 KiB).
 const READ_BUFFER: usize = 1024;
 
 impl Seen {
