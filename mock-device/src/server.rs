@@ -19,7 +19,7 @@ use russh::server::{Auth, ChannelOpenHandle, Handle, Msg, PublicKeyOffer, Sessio
 use russh::server::{VerifiedPublicKey, run_stream};
 use russh::{Channel, ChannelId, Disconnect, MethodKind, MethodSet};
 use serde::Serialize;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader, ReadBuf};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc};
 
@@ -42,6 +42,10 @@ const LISTEN_BACKLOG: u32 = 1024;
 const MIN_DROP_DELAY: Duration = Duration::from_millis(20);
 /// The longest client identification string kept (RFC 4253 allows 255 bytes with CR LF).
 const MAX_CLIENT_ID: usize = 253;
+/// What a connection reads from its socket at once. russh asks for each packet in two
+/// reads (its length, then the rest), so read straight from the socket that is two system
+/// calls a packet; through this buffer, one call takes in what has arrived (up to 1 KiB).
+const READ_BUFFER: usize = 1024;
 /// A connection refused before SSH (session limit, start-up drop) waits at most this long
 /// for the client to hang up: closing a socket with unread input sends a reset, and the
 /// client could lose the refusal line or see "connection reset" instead of a clean close.
@@ -664,7 +668,7 @@ async fn serve(socket: TcpStream, device: Arc<Device>, log: SessionLog, pending:
         channels: HashMap::new(),
         log: log.clone(),
     };
-    let socket = ClientIdReader::new(socket, log.clone());
+    let socket = BufReader::with_capacity(READ_BUFFER, ClientIdReader::new(socket, log.clone()));
     let session = match run_stream(device.ssh.clone(), socket, handler).await {
         Ok(session) => session,
         Err(e) => {
@@ -1262,6 +1266,14 @@ impl ChannelCtx {
         let _ = self.handle.close(self.channel).await;
     }
 
+    /// Whether a reply of `kind` waits: a `show` command's delay (or the `drop` fault's cut).
+    fn holds_back(&self, kind: &ReplyKind) -> bool {
+        *kind == ReplyKind::Show
+            && (self.cutter.is_some()
+                || self.device.jitter.is_some()
+                || !self.device.command_delay.is_zero())
+    }
+
     /// Spends a `show` command's delay. With the `drop` fault the connection is cut
     /// part-way instead, and this returns false.
     async fn command_delay(&self) -> bool {
@@ -1338,7 +1350,12 @@ async fn run_shell(ctx: ChannelCtx, mut cli: DeviceCli, mut input: mpsc::Unbound
                 }
                 Some(Edit::Line(line)) => {
                     echo.extend_from_slice(b"\r\n");
-                    if !ctx.send(&std::mem::take(&mut echo)).await {
+                    let reply = cli.execute(&line);
+                    // The echo goes out ahead of a reply that is waited for or ends the
+                    // session; otherwise with it, one packet instead of two.
+                    if (reply.kind == ReplyKind::Exit || ctx.holds_back(&reply.kind))
+                        && !ctx.send(&std::mem::take(&mut echo)).await
+                    {
                         return;
                     }
                     // An empty line only asks for a new prompt: not a command.
@@ -1346,7 +1363,6 @@ async fn run_shell(ctx: ChannelCtx, mut cli: DeviceCli, mut input: mpsc::Unbound
                     if command {
                         ctx.log.command_start(&line);
                     }
-                    let reply = cli.execute(&line);
                     match reply.kind {
                         ReplyKind::Exit => {
                             // Nothing to send back: `exit` is done.
@@ -1357,7 +1373,8 @@ async fn run_shell(ctx: ChannelCtx, mut cli: DeviceCli, mut input: mpsc::Unbound
                         ReplyKind::Show if !ctx.command_delay().await => return,
                         _ => {}
                     }
-                    let mut out = crlf(&reply.text);
+                    let mut out = std::mem::take(&mut echo);
+                    out.extend(crlf(&reply.text));
                     out.extend(crlf(&cli.prompt()));
                     if !ctx.send(&out).await {
                         return;

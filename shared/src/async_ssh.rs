@@ -275,6 +275,11 @@ struct Seen {
 /// Enough for the lines RFC 4253 allows before the banner, and the banner itself.
 const KEEP_BEFORE_BANNER: usize = 8 * 1024;
 
+/// What a connection reads from its socket at once. russh asks for each packet in two
+/// reads (its length, then the rest), so read straight from the socket that is two system
+/// calls a packet; through this buffer, one call takes in what has arrived (up to 1 KiB).
+const READ_BUFFER: usize = 1024;
+
 impl Seen {
     fn add(&mut self, bytes: &[u8]) {
         let room = KEEP_BEFORE_BANNER.saturating_sub(self.bytes.len());
@@ -489,6 +494,7 @@ async fn handshake(
         device: device.clone(),
         known_hosts,
     };
+    let stream = tokio::io::BufReader::with_capacity(READ_BUFFER, stream);
     let handshake = client::connect_stream(config, stream, check);
     tokio::pin!(handshake);
     // Two steps, each with its own time limit: the device's banner, then the key exchange.

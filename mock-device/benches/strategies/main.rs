@@ -66,15 +66,16 @@
 //! The files: `main.rs` (this: the strategies, i.e. which lesson part each one runs, and the
 //! order of the work), `config.rs` (settings and rows), `fleet.rs` (the mock fleet as a
 //! process, and its events file), `run.rs` (running a lesson and its rows), `cost.rs` (the
-//! cost of recording), `scale.rs` (10,000 devices), `aaa.rs` (the AAA sweep),
-//! `instruments.rs` (the cost of `--results` and `--follow`), `measure.rs`
-//! (/proc and getrusage), `markdown.rs` and `targets.rs` (BENCHMARKS.md), `plot.rs`
-//! (BENCHMARKS.svg, BENCHMARKS-aaa.svg).
+//! cost of recording), `floor.rs` (the crypto floor, from `openssl speed`), `scale.rs`
+//! (10,000 devices), `aaa.rs` (the AAA sweep), `instruments.rs` (the cost of `--results`
+//! and `--follow`), `measure.rs` (/proc and getrusage), `markdown.rs` and `targets.rs`
+//! (BENCHMARKS.md), `plot.rs` (BENCHMARKS.svg, BENCHMARKS-aaa.svg).
 
 mod aaa;
 mod config;
 mod cost;
 mod fleet;
+mod floor;
 mod instruments;
 mod markdown;
 mod measure;
@@ -94,6 +95,7 @@ use crate::aaa::measure_aaa_sweep;
 use crate::config::{Config, jobs};
 use crate::cost::measure_cost;
 use crate::fleet::{MockFleet, Recording, measure_big_fleet};
+use crate::floor::measure_floor;
 use crate::instruments::{Instruments, measure_follow, measure_results};
 use crate::markdown::{Report, fmt_latency, git_commit, markdown, utc_now};
 use crate::measure::{Measure, children_cpu, clock_ticks, loadavg, machine, machine_cpu, own_cpu};
@@ -272,6 +274,7 @@ fn main() -> Result<()> {
     let mock = ws.bin_dir.join("mock-device");
     let mut rows = Vec::new();
     let mut cost = None;
+    let mut floor = None;
     let cells = if config.only.cells {
         config.latencies.clone()
     } else {
@@ -292,6 +295,13 @@ fn main() -> Result<()> {
             for job in jobs(n, latency) {
                 let fleets = std::slice::from_mut(&mut fleet);
                 rows.push(run_job(&ws, fleets, &inventory, job, &config, t0));
+            }
+            if latency.is_zero() && n == 1000 {
+                // The crypto floor, measured beside the rows it is compared with.
+                floor = Some(measure_floor());
+                if let Some(Err(e)) = &floor {
+                    println!("the crypto floor could not be measured: {e}");
+                }
             }
             if latency.is_zero() && config.cost_n == Some(n) {
                 // Started only now, so that it sits idle through none of the other rows.
@@ -345,6 +355,7 @@ fn main() -> Result<()> {
         aaa: aaa.as_ref(),
         cost: cost.as_ref(),
         instruments: &instruments,
+        floor,
         machine: &machine,
         load_before,
         load_after,

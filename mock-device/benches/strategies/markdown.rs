@@ -11,6 +11,7 @@ use crate::aaa::{AAA_CAPACITY, AAA_DELAY, AAA_DEVICES, AAA_TIMEOUT, AaaSweep, aa
 use crate::config::Config;
 use crate::cost::{Cost, total_cpu};
 use crate::fleet::BigFleet;
+use crate::floor::Floor;
 use crate::instruments::Instruments;
 use crate::measure::{Machine, Measure};
 use crate::run::{Row, median};
@@ -61,6 +62,8 @@ pub struct Report<'a> {
     pub cost: Option<&'a Cost>,
     /// The cost of `--results` and of `timeline --follow` (each `None`: not run).
     pub instruments: &'a Instruments,
+    /// The crypto floor (`None`: the cell of 1000 devices at zero latency was not run).
+    pub floor: Option<Result<Floor, String>>,
     pub machine: &'a Machine,
     pub load_before: String,
     pub load_after: String,
@@ -103,6 +106,12 @@ pub fn markdown(r: &Report) -> String {
         w,
         "The plots: [BENCHMARKS.svg](BENCHMARKS.svg), and the AAA sweep's, \
          [BENCHMARKS-aaa.svg](BENCHMARKS-aaa.svg) ([below](#the-aaa-sweep-pool-size-against-a-shared-aaa-server)).\n"
+    );
+    let _ = writeln!(
+        w,
+        "Where a session's CPU goes on each side (instructions, system calls, memory, against \
+         the crypto floor), and what was changed for it: \
+         [BENCHMARKS-profile.md](BENCHMARKS-profile.md), written by hand.\n"
     );
 
     let _ = writeln!(w, "## Reproduce\n");

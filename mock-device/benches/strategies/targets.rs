@@ -1,13 +1,14 @@
 //! The targets section of BENCHMARKS.md: (a) pools at 1000 devices and 1 s, (b) sessions/s
 //! at zero latency, (c) memory of thread and process pools, (d) the 10,000-device mock,
-//! (e) the cost of recording, (f)–(h) lesson 10's tasks on one thread (issue 11); and why a
-//! row missed its target.
+//! (e) the cost of recording, (f)–(h) lesson 10's tasks on one thread (issue 11), (i) CPU
+//! per session against the crypto floor (`floor.rs`); and why a row missed its target.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::cost::{COST_LIMIT, Cost, total_cpu};
 use crate::fleet::BigFleet;
+use crate::floor::floor_targets;
 use crate::markdown::{Report, find, fmt_secs, opt};
 use crate::measure::Measure;
 use crate::run::{Row, median};
@@ -220,6 +221,7 @@ pub fn targets(w: &mut String, r: &Report) {
     let _ = writeln!(w);
 
     async_targets(w, r);
+    floor_targets(w, r);
 }
 
 /// Target (d)'s figures: the 10,000-device mock's start-up and memory.

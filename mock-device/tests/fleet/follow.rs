@@ -78,10 +78,7 @@ fn following_draws_sessions_as_they_come_and_stops_on_ctrl_c() {
         )),
         "{stdout}"
     );
-    assert!(
-        last.contains("\ntimeline: 6 sessions in 1 lane"),
-        "{last}"
-    );
+    assert!(last.contains("\ntimeline: 6 sessions in 1 lane"), "{last}");
     fleet.shutdown();
 }
 
