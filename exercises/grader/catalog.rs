@@ -30,8 +30,8 @@ macro_rules! exercise {
     ($name:ident, $lab:expr) => {
         Exercise {
             name: stringify!($name),
-            source: include_str!(concat!("../", stringify!($name), ".rs")),
-            solution_source: include_str!(concat!("../../solutions/", stringify!($name), ".rs")),
+            source: include_str!(concat!("../src/", stringify!($name), ".rs")),
+            solution_source: include_str!(concat!("../solutions/", stringify!($name), ".rs")),
             student: crate::$name::run,
             solution: crate::solutions::$name::run,
             lab: $lab,
@@ -350,7 +350,15 @@ fn ex11_async_pool(run: &Run) -> Judgment {
             "print it once the pause is over",
         ));
     };
-    if !run.record.sessions.iter().any(|s| s.accepted < *paused) {
+    // A line is stamped when the checker reads it, which a busy machine can delay: a session
+    // counts as started during the pause only if it began well before the line was read.
+    let during_pause = crate::ex11_async_pool::PAUSE / 2;
+    if !run
+        .record
+        .sessions
+        .iter()
+        .any(|s| s.accepted + during_pause < *paused)
+    {
         return Err(Failure::new(
             format!(
                 "no session had started when the pause ended ({:.2} s)",
