@@ -168,3 +168,9 @@ fn the_fleet_sees_nine_sessions_open_at_once_from_nine_threads() {
         );
     }
 }
+
+/// nxos1 hangs: the eight others' blocks are out long before its timeout, not after it.
+#[test]
+fn a_hung_device_holds_back_no_other_output() {
+    LESSON.check_hung_device_holds_nobody_back("threads_show_ver");
+}

@@ -175,3 +175,9 @@ fn the_fleet_sees_nine_sessions_open_at_once_from_nine_child_processes() {
         "the lesson's own pid {lesson} in {pids:?}"
     );
 }
+
+/// nxos1 hangs: the eight other children's blocks are out long before its timeout.
+#[test]
+fn a_hung_device_holds_back_no_other_output() {
+    LESSON.check_hung_device_holds_nobody_back("processes_show_ver");
+}

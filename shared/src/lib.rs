@@ -11,6 +11,7 @@ pub mod parts;
 pub mod report;
 pub mod retry;
 pub mod ssh;
+pub mod start_gate;
 #[cfg(feature = "testing")]
 pub mod testing;
 

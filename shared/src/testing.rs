@@ -32,6 +32,8 @@ use mock_device::{Fault, Fleet, FleetConfig, Platform};
 
 use crate::ssh::Connection;
 
+pub mod timed;
+
 /// How much faster than the student's default the test lab runs. The course lab's
 /// completion gaps (>= 0.15 s in a pool of four or five, and with a thread per device) stay
 /// >= 0.1 s, wide enough to keep the completion order fixed on a busy two-core machine.
