@@ -13,6 +13,7 @@ use std::process::Stdio;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::children::joined_and_counted;
 use shared::start_gate::{start_line, wait_at_start_line};
 use shared::{Device, HASHES, Report, SshError};
 
@@ -44,9 +45,7 @@ pub fn run(devices: &[Device], report: &Report) {
     // Unlike `threading.enumerate()` there is nothing to skip: `procs` holds the children
     // and nothing else. `join()` waits for a child to finish and hands back its return value.
     for (name, a_proc) in procs {
-        if let Err(e) = report.count(&name, &joined(&name, a_proc.join())) {
-            report.println(format_args!("Error: {e}"));
-        }
+        joined_and_counted(report, &name, a_proc.join());
     }
 
     println!();
@@ -76,19 +75,4 @@ fn show_version((a_device, start_line): (Device, Option<u16>)) -> Result<(), Ssh
         });
     }
     result.map(drop)
-}
-
-/// What a `join()` gave, as one `Result`: the job's own error names its device; a child that
-/// died on its own (killed, crashed) is that device's failure too.
-pub fn joined<T>(
-    device: &str,
-    joined: Result<Result<T, SshError>, procspawn::SpawnError>,
-) -> Result<T, SshError> {
-    joined.unwrap_or_else(|e| {
-        Err(SshError::CommandFailed {
-            device: device.to_string(),
-            command: "show version".to_string(),
-            message: format!("its process failed: {e}"),
-        })
-    })
 }

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use mock_device::{Fault, FleetConfig, Platform};
 use shared::HASHES;
+use shared::testing::timed::{TimedRun, on_lab_clock};
 use shared::testing::{FaultyLab, Lesson, TestLab, assert_only_headers_errors_and_times, pids};
 
 const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_05-legacy-procs"));
@@ -21,6 +22,7 @@ fn line_counts<'a>(part: &'a str, names: &[String]) -> BTreeMap<&'a str, usize> 
         !(line.starts_with("== ")
             || line.starts_with("Elapsed time: ")
             || line.is_empty()
+            || line.starts_with("No deadlock: ")
             || names.iter().any(|name| name == line))
     }) {
         *counts.entry(line).or_default() += 1;
@@ -109,26 +111,61 @@ fn a_process_per_device_takes_well_under_the_serial_time() {
     );
 }
 
-/// 100 outputs outgrow the queue: `proc_w_queue` deadlocks (and gets out),
-/// `proc_avoid_deadlock` does not; both print every block.
+/// 100 outputs outgrow the queue: `proc_w_queue` deadlocks, says so on a line of its own
+/// within 2.5 s of the last device answering (as the mock saw it; the default timeout would
+/// have given up only after 20 s), and gets out; `proc_avoid_deadlock` does not deadlock.
+/// Both print every block.
 #[test]
 fn a_full_queue_deadlocks_proc_w_queue_and_not_proc_avoid_deadlock() {
     let lab = TestLab::start(FleetConfig::generated(100, &Platform::ALL, Duration::ZERO));
-    let stdout = LESSON.stdout(
-        &lab,
-        &[
-            "--timeout",
-            "1",
-            "--part",
-            "proc_w_queue,proc_avoid_deadlock",
-        ],
-    );
+    let run = TimedRun::of(LESSON.command(&lab, &["--part", "deadlock,avoid_deadlock"]));
+    let transcript = run.transcript();
+    let stdout = run.stdout();
     let (w_queue, avoid) = stdout.split_at(stdout.find("== proc_avoid").expect("it runs"));
     let deadlocks = |part: &str| part.lines().filter(|l| l.starts_with("deadlock: ")).count();
     assert_eq!(deadlocks(w_queue), 1, "{w_queue}");
     assert_eq!(deadlocks(avoid), 0, "{avoid}");
     assert_eq!(hashes(w_queue), 2 * 100);
     assert_eq!(hashes(avoid), 2 * 100);
+
+    let first_part_ends: Vec<std::time::Duration> = {
+        let record = lab.fleet().record();
+        let mut ends: Vec<_> = record
+            .sessions
+            .iter()
+            .filter_map(|s| s.closed.as_ref().map(|c| c.at))
+            .collect();
+        ends.sort();
+        ends
+    };
+    // The first part's sessions are the first 100 to end.
+    let answered = first_part_ends[99];
+    let said = run
+        .lines
+        .iter()
+        .find(|l| l.text.starts_with("deadlock: "))
+        .map(|l| on_lab_clock(lab.fleet(), l.at))
+        .expect("the deadlock is told");
+    assert!(
+        said < answered + Duration::from_millis(2500),
+        "told at {said:?}, the last device answered at {answered:?}\n{transcript}"
+    );
+}
+
+/// The course lab's nine outputs fit: no deadlock, and one line with the command that shows
+/// one.
+#[test]
+fn a_run_without_deadlock_says_how_to_see_one() {
+    let stdout = LESSON.stdout(&TestLab::course(), &["--part", "proc_w_queue"]);
+    let hint: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("--part deadlock"))
+        .collect();
+    assert_eq!(hint.len(), 1, "{stdout}");
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("deadlock:")),
+        "{stdout}"
+    );
 }
 
 /// 120 devices, one in twenty misbehaving: each failure named once, then the summary.
@@ -147,10 +184,9 @@ fn faults_at_scale_name_each_failed_device_once_and_end_with_a_summary() {
 }
 
 /// All three parts past 100 devices: each header and elapsed time, no device named.
-/// (`--timeout 2`: 120 outputs fill `proc_w_queue`'s queue, which waits twice that.)
 #[test]
 fn a_quiet_run_prints_every_header_and_elapsed_time() {
-    let quiet = LESSON.check_quiet_run(&["--timeout", "2"]);
+    let quiet = LESSON.check_quiet_run(&[]);
     assert_eq!(quiet.matches("Elapsed time: ").count(), 3, "{quiet}");
 }
 

@@ -89,6 +89,16 @@ impl Report {
         }
     }
 
+    /// Prints a line about the run, not about one device (`deadlock: …`), on stdout in a
+    /// quiet run too: on its own line, above the progress bar when there is one.
+    pub fn note(&self, line: impl Display) {
+        let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        match &counts.progress {
+            Some(bar) => bar.suspend(|| println!("{line}")),
+            None => println!("{line}"),
+        }
+    }
+
     /// Counts one result of `device` and hands it back. A result that came back ok after
     /// retries prints `cisco3: ok after 2 retries`. In a quiet run it also moves the progress
     /// bar and prints a failure (once per device) so none goes unnoticed.
