@@ -65,6 +65,7 @@ fn a_quiet_run_shows_the_done_lines_and_the_elapsed_times() {
     let quiet = LESSON.check_quiet_run(&COURSE_PARTS);
     let lines: Vec<&str> = quiet.lines().collect();
     assert_eq!(lines[1..3], ["false", "true"], "{quiet}");
+    assert!(quiet.contains("\nResult: cisco-ios-0001#\n"), "{quiet}");
     assert_eq!(elapsed_times(&quiet).len(), 2, "{quiet}");
 }
 

@@ -66,7 +66,7 @@ enum Part {
     #[value(alias = "ascompleted")]
     SshThreadsAscompleted,
     /// the same inside the pool's `with` block (a scope)
-    #[value(alias = "cm")]
+    #[value(alias = "ascompleted_cm")]
     SshThreadsAscompletedCm,
     /// the exercise: show version from a pool of 5, as each completes
     #[value(alias = "ex3b")]

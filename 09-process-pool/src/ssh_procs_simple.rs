@@ -43,7 +43,8 @@ pub fn run(device_list: &[Device], max_procs: usize, report: &Report) {
         thread::sleep(Duration::from_millis(10));
     }
     println!("{}", future.done());
+    println!("(Python prints these two as False and True.)");
 
-    report.print_result(&first.name, &future.result());
+    report.print_single_result(&first.name, &future.result());
     shared::print_elapsed(start_time);
 }

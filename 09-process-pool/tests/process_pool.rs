@@ -29,11 +29,9 @@ const HEADERS: [&str; 8] = [
     "== the cost of processes against threads: ssh_conn on every device, 12 workers ==",
 ];
 
-/// The lesson's filters plus map2's `pid: 12345` (the struct's Debug output).
+/// The lesson's filters (the shared `pid 12345` covers map2's `(from pid 12345)`).
 fn snapshot_settings() -> insta::Settings {
-    let mut settings = settings();
-    settings.add_filter(r"\bpid: \d+", "pid: [PID]");
-    settings
+    settings()
 }
 
 /// Every line that is only a timedelta (`0:00:01.234567`), as a Duration.
@@ -159,8 +157,8 @@ fn map2_structs_come_from_other_processes() {
         .expect("the lesson prints its own pid");
     let worker_pids: Vec<u32> = stdout
         .lines()
-        .filter_map(|line| line.split("pid: ").nth(1))
-        .map(|pid| pid.trim_end_matches(" }").parse().expect("a pid"))
+        .filter_map(|line| line.split("  (from pid ").nth(1))
+        .map(|pid| pid.trim_end_matches(')').parse().expect("a pid"))
         .collect();
     assert_eq!(worker_pids.len(), 9, "{stdout}");
     assert!(worker_pids.iter().all(|&pid| pid != ours), "{stdout}");
@@ -227,8 +225,9 @@ fn faults_at_scale_name_each_failed_device_once_and_end_with_a_summary() {
     assert_eq!(elapsed_times(&stdout).len(), 1, "{stdout}");
 }
 
-/// Point 2: a quiet run of every part prints each header in course order, simple's two
-/// done() lines, and an elapsed (or finished) time under every part that times its devices.
+/// A quiet run of every part prints each header in course order, simple's two done() lines
+/// and its result, map2's worker pids, and an elapsed (or finished) time under every part
+/// that times its devices.
 #[test]
 fn a_quiet_run_shows_every_part_and_its_time() {
     let quiet = LESSON.check_quiet_run(&[]);
@@ -237,6 +236,12 @@ fn a_quiet_run_shows_every_part_and_its_time() {
     let parts: Vec<&str> = quiet.split("\n\n").collect();
     assert_eq!(parts.len(), HEADERS.len(), "{quiet}");
     assert!(parts[0].contains("\nfalse\ntrue\n"), "{quiet}");
+    assert!(parts[0].contains("\nResult: cisco-ios-0001#\n"), "{quiet}");
+    // map2's point, the workers' pids beside this process's, survives the quiet run.
+    assert!(
+        parts[5].contains("The answers came from 12 worker processes, pids "),
+        "{quiet}"
+    );
     for part in &parts[..7] {
         assert!(
             part.contains("\nElapsed time: ") || part.contains("\nFinished in "),

@@ -79,7 +79,7 @@ enum Part {
     #[value(alias = "ascompleted")]
     SshTasksAscompleted,
     /// the with block: a stream of futures, buffer_unordered(4)
-    #[value(alias = "cm")]
+    #[value(alias = "ascompleted_cm")]
     SshTasksAscompletedCm,
     /// pool.map: a stream, buffered(4), results in list order
     #[value(alias = "map")]

@@ -133,8 +133,13 @@ fn a_quiet_run_shows_the_headers_the_done_lines_and_the_times() {
     let quiet = LESSON.check_quiet_run(&[]);
     let lines: Vec<&str> = quiet.lines().collect();
     assert_eq!(lines[1..3], ["false", "true"], "{quiet}");
-    // One per part, two in blocking_call.
+    // One per part, two in blocking_call, and what those two mean.
     assert_eq!(elapsed_times(&quiet).len(), 8, "{quiet}");
+    assert!(quiet.contains("\nResult: cisco-ios-0001#\n"), "{quiet}");
+    assert!(
+        quiet.contains("\nWrong: ") && quiet.contains(" Right: "),
+        "{quiet}"
+    );
 }
 
 /// 120 devices, one in twenty misbehaving, all at once on one thread: each failure named

@@ -8,6 +8,7 @@ pub mod cpu;
 pub mod inventory;
 pub mod lab;
 pub mod parts;
+pub mod python;
 pub mod report;
 pub mod retry;
 pub mod ssh;

@@ -159,6 +159,15 @@ impl Report {
         }
     }
 
+    /// [`Report::print_result`] for a part that contacts one device only: its line is the
+    /// part's point, so a quiet run prints it too (a failure once, by [`Report::count`]).
+    pub fn print_single_result<T: Display>(&self, device: &str, result: &Result<T, SshError>) {
+        match self.count(device, result) {
+            Ok(value) => println!("Result: {value}"),
+            Err(error) => self.println(format!("Error: {error}")),
+        }
+    }
+
     /// Prints `Elapsed time: 0:00:02.012345` since `start_time` in a quiet run only: for the
     /// parts that print a growing elapsed time after every result, which a quiet run holds
     /// back with the results.
