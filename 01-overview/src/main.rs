@@ -40,6 +40,8 @@
 mod concurrency;
 mod cpus;
 mod ex1_serial;
+mod findings;
+mod measure;
 mod parallelism;
 
 use std::process::ExitCode;

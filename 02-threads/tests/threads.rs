@@ -270,3 +270,10 @@ fn help_wraps_and_lists_the_parts() {
         "queue",
     ]);
 }
+
+/// The student's run, no flags: never more than 3 s without a line of output.
+#[test]
+fn the_default_run_is_never_silent_for_long() {
+    let _one = one_run_at_a_time();
+    LESSON.check_no_silent_stretch(&[]);
+}

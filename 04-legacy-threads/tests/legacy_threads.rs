@@ -174,3 +174,9 @@ fn the_fleet_sees_nine_sessions_open_at_once_from_nine_threads() {
 fn a_hung_device_holds_back_no_other_output() {
     LESSON.check_hung_device_holds_nobody_back("threads_show_ver");
 }
+
+/// The student's run, no flags: never more than 3 s without a line of output.
+#[test]
+fn the_default_run_is_never_silent_for_long() {
+    LESSON.check_no_silent_stretch(&[]);
+}

@@ -138,7 +138,10 @@ fn wait_for_first<T: Serialize + DeserializeOwned>(futures: &mut [Future<T>]) {
 
 /// Python's `wait(future_list)`: returns once every future is done.
 pub fn wait<T: Serialize + DeserializeOwned>(futures: &mut [Future<T>]) {
+    // Now and then a line on how far the wait got (Python says nothing).
+    let mut waiting = shared::waiting::Waiting::new(futures.len());
     for i in 0..futures.len() {
+        waiting.note(i);
         wait_for_first(&mut futures[i..]);
     }
 }

@@ -134,7 +134,7 @@ fn a_failing_device_prints_one_line_and_the_others_complete() {
     );
 }
 
-/// Point 8: with srx2 refusing, the cost table says 8 of 9 answered in each pool.
+/// With srx2 refusing, the cost table says 8 of 9 answered in each pool.
 #[test]
 fn the_cost_table_says_how_many_devices_answered() {
     let lab = TestLab::course_with_fault("srx2", Fault::Refuse);
@@ -284,4 +284,32 @@ fn the_fleet_sees_at_most_four_worker_processes_and_not_the_lesson() {
         !pids.contains(&lesson),
         "the lesson's own pid {lesson} in {pids:?}"
     );
+}
+
+/// The student's run, no flags: never more than 3 s without a line of output.
+#[test]
+fn the_default_run_is_never_silent_for_long() {
+    LESSON.check_no_silent_stretch(&[]);
+}
+
+/// 120 devices: `120 of 120` fits its column; every column starts where its title does.
+#[test]
+fn the_cost_table_keeps_its_columns_past_100_devices() {
+    let config =
+        mock_device::FleetConfig::generated(120, &mock_device::Platform::ALL, Duration::ZERO);
+    let stdout = LESSON.stdout(&TestLab::start(config), &["--part", "cost"]);
+    let header = stdout
+        .lines()
+        .find(|l| l.contains("start-up per worker"))
+        .expect("the table's header");
+    let columns = |line: &str| -> Vec<usize> {
+        line.char_indices()
+            .filter(|&(i, c)| c != ' ' && i >= 2 && line[..i].ends_with("  "))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    for row in stdout.lines().filter(|l| l.ends_with(" ms")) {
+        assert!(row.contains(" 120 of 120 "), "{stdout}");
+        assert_eq!(columns(row), columns(header), "{stdout}");
+    }
 }

@@ -184,3 +184,9 @@ fn help_wraps_lists_the_parts_and_names_the_pool_size() {
     ]);
     assert!(help.contains("default: 4"), "{help}");
 }
+
+/// The student's run, no flags: never more than 3 s without a line of output.
+#[test]
+fn the_default_run_is_never_silent_for_long() {
+    LESSON.check_no_silent_stretch(&[]);
+}

@@ -15,6 +15,7 @@ pub mod ssh;
 pub mod start_gate;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod waiting;
 
 use std::time::{Duration, Instant};
 

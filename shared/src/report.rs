@@ -3,8 +3,9 @@
 //! Nine devices: every line a lesson prints goes to stdout, as in the course. A thousand
 //! devices: a thousand `show version` outputs would bury everything, so past
 //! [`QUIET_ABOVE`] devices (unless `--verbose`) the lesson's per-device lines are held back,
-//! a progress bar runs on stderr (when it is a terminal), failures are still printed (once per
-//! device), and the run ends with a summary such as `950 ok, 50 failed`.
+//! a progress bar runs on stderr (without a terminal there, a progress line every few
+//! seconds), failures are still printed (once per device), and the run ends with a summary
+//! such as `950 ok, 50 failed` on stderr.
 //!
 //! With `--retries`, a device that came back after retries gets a line of its own,
 //! `cisco3: ok after 2 retries` (printed in a quiet run too, like a failure), and the
@@ -12,10 +13,12 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Display;
+use std::io::{self, IsTerminal as _};
 use std::process::ExitCode;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 
 use crate::lab::Lab;
 use crate::ssh::SshError;
@@ -65,14 +68,26 @@ impl Report {
         }
     }
 
-    /// A bar for one pass over the devices. indicatif draws it only when stderr is a
-    /// terminal.
+    /// A bar for one pass over the devices, on stderr. Without a terminal there (a CI log,
+    /// `2> file`) indicatif would draw nothing: the bar then becomes a plain line at most
+    /// every [`PROGRESS_EVERY`], so that a long run still shows it is alive.
     fn new_bar(&self) -> ProgressBar {
         let bar = ProgressBar::new(self.devices as u64);
-        if let Ok(style) =
-            ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {pos}/{len} {msg}")
-        {
+        let terminal = std::io::stderr().is_terminal();
+        let template = if terminal {
+            "{elapsed_precise} [{wide_bar}] {pos}/{len} {msg}"
+        } else {
+            "progress: {pos} of {len} devices done, {msg} ({elapsed_precise})"
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
             bar.set_style(style);
+        }
+        if !terminal {
+            bar.set_draw_target(ProgressDrawTarget::term_like(Box::new(
+                ProgressLines::default(),
+            )));
+            // Redrawn every second even when no device answers, so a line comes in time.
+            bar.enable_steady_tick(Duration::from_secs(1));
         }
         bar
     }
@@ -197,6 +212,57 @@ impl Report {
         } else {
             ExitCode::FAILURE
         }
+    }
+}
+
+/// How often a run without a terminal on stderr says how far it got.
+pub const PROGRESS_EVERY: Duration = Duration::from_secs(4);
+
+/// The bar's stand-in where stderr is no terminal: of what indicatif draws, a line on
+/// stderr now and then (the first draw, then at most every [`PROGRESS_EVERY`]).
+#[derive(Debug, Default)]
+struct ProgressLines {
+    /// The drawing under way, and when the last line was printed.
+    state: Mutex<(String, Option<Instant>)>,
+}
+
+impl TermLike for ProgressLines {
+    fn width(&self) -> u16 {
+        100
+    }
+    fn move_cursor_up(&self, _: usize) -> io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_down(&self, _: usize) -> io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_right(&self, _: usize) -> io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_left(&self, _: usize) -> io::Result<()> {
+        Ok(())
+    }
+    fn write_line(&self, s: &str) -> io::Result<()> {
+        self.write_str(s)
+    }
+    fn write_str(&self, s: &str) -> io::Result<()> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.0.push_str(s);
+        Ok(())
+    }
+    fn clear_line(&self) -> io::Result<()> {
+        Ok(())
+    }
+    fn flush(&self) -> io::Result<()> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let line = std::mem::take(&mut state.0);
+        let line = line.trim_matches(|c: char| c.is_whitespace());
+        let due = state.1.is_none_or(|last| last.elapsed() >= PROGRESS_EVERY);
+        if due && !line.is_empty() {
+            eprintln!("{line}");
+            state.1 = Some(Instant::now());
+        }
+        Ok(())
     }
 }
 

@@ -164,3 +164,33 @@ impl super::Lesson {
         );
     }
 }
+
+/// The longest a run may print nothing: the rule is 3 s, plus room for a machine busy with
+/// the rest of the test suite.
+pub const LONGEST_SILENCE: Duration = Duration::from_millis(4500);
+
+impl super::Lesson {
+    /// What every lesson's default run owes a student: no stretch of more than 3 s without
+    /// a line (checked with [`LONGEST_SILENCE`]'s margin; a second run, should a busy
+    /// moment stretch one wait, before calling it a failure). The run is the student's:
+    /// no flags, the course lab in its own process, at the lab's own speed.
+    pub fn check_no_silent_stretch(&self, args: &[&str]) {
+        let mut worst = String::new();
+        for _ in 0..2 {
+            let mut command = Command::new(self.binary);
+            command.args(args);
+            let run = TimedRun::of(command);
+            assert!(run.status.success(), "{}", run.transcript());
+            let (silence, before) = run.longest_silence();
+            if silence <= LONGEST_SILENCE {
+                return;
+            }
+            let before = before.map_or("the end", |l| l.text.as_str());
+            worst = format!(
+                "{silence:?} without a line, before `{before}`\n{}",
+                run.transcript()
+            );
+        }
+        panic!("{worst}");
+    }
+}
