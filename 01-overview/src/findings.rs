@@ -6,21 +6,15 @@ use std::time::Duration;
 use crate::concurrency::seconds;
 use crate::ex1_serial::Serial;
 
-/// What the pinned fan-out shows, said from the measured times and, without the serial run to
-/// compare with, from how many CPUs' worth of computing the process did meanwhile
-/// (`computing`): a fixed sentence would be wrong for some labs (a thousand devices with
-/// little latency are a different story).
+/// What the pinned fan-out shows: from the times, or without the serial run to compare
+/// with, from how many CPUs' worth of computing the process did meanwhile (`computing`).
 pub fn concurrency(
     fan_out: Duration,
     serial: Option<&Serial>,
     computing: Option<f64>,
     pinned: bool,
 ) -> String {
-    let threads = if pinned {
-        "The threads, sharing one CPU,"
-    } else {
-        "The threads"
-    };
+    let threads = ["The threads", "The threads, sharing one CPU,"][usize::from(pinned)];
     let Some(serial) = serial else {
         let compare = "Run exercise 1 first (--part ex1_serial,concurrency) to compare with one \
                        device\nafter another.";

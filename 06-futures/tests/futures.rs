@@ -112,3 +112,23 @@ fn the_fleet_sees_a_pool_of_three_and_no_idle_worker() {
 fn the_default_run_is_never_silent_for_long() {
     LESSON.check_no_silent_stretch(&[]);
 }
+
+/// The header promises five timeline rows for the course parts: one, then four.
+#[test]
+fn the_timeline_has_the_rows_the_header_promises() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_06-futures"))
+        .args([
+            "--part",
+            "ssh_threads_simple,ssh_threads_wait",
+            "--timeline",
+        ])
+        .output()
+        .expect("the lesson runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        shared::testing::timed::timeline_rows(&stdout),
+        5,
+        "{stdout}"
+    );
+    assert!(include_str!("../src/main.rs").contains("five rows in the default run"));
+}

@@ -250,3 +250,23 @@ fn a_quiet_run_without_a_terminal_says_how_far_it_got() {
     let allowed = shared::report::PROGRESS_EVERY + Duration::from_millis(2500);
     assert!(silence <= allowed, "{silence:?}\n{transcript}");
 }
+
+/// The header promises 13 timeline rows for the default run: four, four and five.
+#[test]
+fn the_timeline_has_the_rows_the_header_promises() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_07-as-completed"))
+        .arg("--timeline")
+        .output()
+        .expect("the lesson runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        shared::testing::timed::timeline_rows(&stdout),
+        13,
+        "{stdout}"
+    );
+    let header = include_str!("../src/main.rs");
+    assert!(
+        header.contains("(13 in\n//! the default run)"),
+        "the header says 13"
+    );
+}

@@ -313,3 +313,19 @@ fn the_cost_table_keeps_its_columns_past_100_devices() {
         assert_eq!(columns(row), columns(header), "{stdout}");
     }
 }
+
+/// The header promises nine timeline rows for map2: twelve processes, nine devices.
+#[test]
+fn the_map2_timeline_has_the_rows_the_header_promises() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_09-process-pool"))
+        .args(["--part", "ssh_procs_map2", "--timeline"])
+        .output()
+        .expect("the lesson runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        shared::testing::timed::timeline_rows(&stdout),
+        9,
+        "{stdout}"
+    );
+    assert!(include_str!("../src/main.rs").contains("nine for map2's twelve processes"));
+}

@@ -94,9 +94,12 @@ fn all_at_once_holds_every_session_open_from_one_thread() {
     assert!(peak >= 135, "at most {peak} of 150 sessions open at once");
     assert_eq!(pids(&record), [pid].into(), "{stdout}");
     assert_eq!(workers(&record).len(), 1, "{:?}", workers(&record));
-    // And the lesson counted its one thread, before the tasks and while they ran.
+    // And the lesson counted its threads, before the tasks and while they ran: the same
+    // number (the one thread, and past 100 devices without a terminal the report's own that
+    // redraws the progress line).
     assert!(
-        stdout.contains("threads: 1 before the tasks, at most 1 while they ran"),
+        stdout.contains("threads: 1 before the tasks, at most 1 while they ran")
+            || stdout.contains("threads: 2 before the tasks, at most 2 while they ran"),
         "{stdout}"
     );
 }

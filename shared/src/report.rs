@@ -15,7 +15,7 @@ use std::collections::BTreeSet;
 use std::fmt::Display;
 use std::io::{self, IsTerminal as _};
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
@@ -36,7 +36,7 @@ pub struct Report {
     /// Whether the run may retry (`--retries`): the summary then counts the devices that
     /// needed retries.
     retries_asked: bool,
-    counts: Mutex<Counts>,
+    counts: Arc<Mutex<Counts>>,
 }
 
 #[derive(Debug, Default)]
@@ -60,11 +60,16 @@ impl Report {
     }
 
     fn for_devices(devices: usize, verbose: bool) -> Report {
+        let quiet = devices > QUIET_ABOVE && !verbose;
+        let counts = Arc::new(Mutex::new(Counts::default()));
+        if quiet && !std::io::stderr().is_terminal() {
+            redraw_every_second(Arc::downgrade(&counts));
+        }
         Report {
             devices,
-            quiet: devices > QUIET_ABOVE && !verbose,
+            quiet,
             retries_asked: false,
-            counts: Mutex::new(Counts::default()),
+            counts,
         }
     }
 
@@ -213,6 +218,25 @@ impl Report {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Without a terminal, the bar is redrawn every second even when no device answers, so that
+/// a progress line comes in time. One thread for the whole run (started before any part,
+/// so that a part counting this process's threads sees the same number throughout); it
+/// ends with the report.
+fn redraw_every_second(counts: Weak<Mutex<Counts>>) {
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+            let Some(counts) = counts.upgrade() else {
+                return;
+            };
+            let counts = counts.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(bar) = &counts.progress {
+                bar.tick();
+            }
+        }
+    });
 }
 
 /// How often a run without a terminal on stderr says how far it got.

@@ -194,3 +194,14 @@ impl super::Lesson {
         panic!("{worst}");
     }
 }
+
+/// How many rows the `--timeline` drawing in `stdout` has: the lines between its
+/// `timeline: …` line and its time axis.
+pub fn timeline_rows(stdout: &str) -> usize {
+    stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("timeline: "))
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with('└'))
+        .count()
+}
