@@ -25,7 +25,7 @@ pub fn start_procs(
     watch: Option<u16>,
 ) -> Option<(PipeReader, Vec<(String, Child)>)> {
     let (output_q, output_q_writer) = std::io::pipe()
-        .inspect_err(|e| println!("error: cannot make the queue: {e}"))
+        .inspect_err(|e| eprintln!("error: cannot make the queue: {e}"))
         .ok()?;
     let mut procs = Vec::new();
     for a_device in devices {

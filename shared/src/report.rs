@@ -7,6 +7,10 @@
 //! seconds), failures are still printed (once per device), and the run ends with a summary
 //! such as `950 ok, 50 failed` on stderr.
 //!
+//! The rule for where a line goes: what the course's scripts print (a device's result, its
+//! `Error:` line, times) on stdout, through [`Report::println`] and [`Report::count`]; what is
+//! about the run (the progress, the summary) on stderr.
+//!
 //! With `--retries`, a device that came back after retries gets a line of its own,
 //! `cisco3: ok after 2 retries` (printed in a quiet run too, like a failure), and the
 //! summary counts them: `950 ok (23 after retries), 50 failed`.
