@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use shared::{Device, Report};
 
-use crate::ex1_serial::Serial;
+use crate::measure::Serial;
 use crate::{cpus, findings, measure};
 
 pub fn run(devices: &[Device], report: &Report, serial: Option<&Serial>) {

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::concurrency::seconds;
-use crate::ex1_serial::Serial;
+use crate::measure::Serial;
 
 /// What the pinned fan-out shows: from the times, or without the serial run to compare
 /// with, from how many CPUs' worth of computing the process did meanwhile (`computing`).

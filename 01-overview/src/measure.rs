@@ -9,6 +9,13 @@ use shared::cpu::one_round;
 
 use crate::cpus;
 
+/// What `ex1_serial` measured, for the concurrency part to compare with.
+#[derive(Debug)]
+pub struct Serial {
+    pub total: Duration,
+    pub slowest_device: Duration,
+}
+
 /// One measurement of the job: how long it took, and the CPU time its threads got.
 #[derive(Debug, Clone, Copy)]
 pub struct Run {

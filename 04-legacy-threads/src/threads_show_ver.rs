@@ -13,6 +13,8 @@ use std::time::Instant;
 use shared::start_gate::StartGate;
 use shared::{Device, HASHES, Report, SshError};
 
+use crate::worker::{no_thread, panicked};
+
 pub fn run(devices: &[Device], report: &Report) {
     shared::print_header("threads_show_ver: every thread prints its own result (the stdout race)");
     let start_time = Instant::now();
@@ -42,14 +44,9 @@ pub fn run(devices: &[Device], report: &Report) {
                 Ok(my_thread) => threads.push(my_thread),
                 // Out of threads: this device fails, the others go on (the gate does not wait
                 // for it beyond its half second).
-                Err(e) => report.print_result(
-                    &a_device.name,
-                    &Err::<String, _>(SshError::CommandFailed {
-                        device: a_device.name.clone(),
-                        command: "show version".to_string(),
-                        message: format!("no thread for it: {e}"),
-                    }),
-                ),
+                Err(e) => {
+                    report.print_result(&a_device.name, &Err::<String, _>(no_thread(a_device, e)))
+                }
             }
         }
 
@@ -91,14 +88,5 @@ fn print_line_by_line(report: &Report, result: &Result<String, SshError>) {
             report.println(HASHES);
         }
         Err(e) => report.println(format_args!("Error: {e}")),
-    }
-}
-
-/// A worker thread that panicked (a bug of ours, not a device problem) fails its device.
-pub fn panicked(device: &str) -> SshError {
-    SshError::CommandFailed {
-        device: device.to_string(),
-        command: "show version".to_string(),
-        message: "its worker thread panicked".to_string(),
     }
 }

@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use shared::{Device, Report, SshError, timedelta};
 
 use crate::future;
-use crate::ssh_procs_simple::ssh_conn;
+use crate::jobs::ssh_conn;
 
 /// One pool's figures: its start-up, then `ssh_conn` on every device.
 struct Timing {

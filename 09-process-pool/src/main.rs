@@ -37,6 +37,7 @@
 mod cost;
 mod ex6_cf_map;
 mod future;
+mod jobs;
 mod ssh_procs_ascompleted;
 mod ssh_procs_ascompleted_cm;
 mod ssh_procs_map;

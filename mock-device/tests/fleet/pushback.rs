@@ -235,7 +235,10 @@ fn aaa_queue_and_timeout_with_openssh() {
     served.sort();
     assert_eq!(served.len(), 4, "{served:?}");
     for pair in served.windows(2) {
-        assert!(pair[1].0 >= pair[0].1, "taken before the one before was done: {served:?}");
+        assert!(
+            pair[1].0 >= pair[0].1,
+            "taken before the one before was done: {served:?}"
+        );
     }
     for (taken, done) in &served {
         assert!(*done - *taken >= Duration::from_millis(150), "{served:?}");
