@@ -3,7 +3,7 @@
 //! With no flags this lesson takes about 14 seconds, and most of that wait is the point:
 //! the course's exercise 1 serves nine devices one after another, which takes 11 seconds.
 //! The concurrency part then adds about 2 seconds (the slowest device), and the
-//! parallelism part under a second of computing (a little more on a machine busy with
+//! parallelism part under a second of computing (up to 1.5 seconds on a machine busy with
 //! other programs, where it measures longer).
 //!
 //! Its three parts, one file each:

@@ -14,6 +14,17 @@ use shared::testing::{FaultyLab, Lesson, TestLab, assert_only_headers_errors_and
 
 const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_05-legacy-procs"));
 
+/// The snapshots hold the order in which children finished, and the children start one
+/// after the other: the runs that start a hundred children (or any, next to those) would
+/// stretch that start on two busy cores. Those tests run one at a time.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// How many times each device line of a part appears: headers, elapsed times, empty lines
 /// and the queue parts' hostname lines left out.
 fn line_counts<'a>(part: &'a str, names: &[String]) -> BTreeMap<&'a str, usize> {
@@ -54,6 +65,7 @@ fn course_lab_full_speed(fault: Option<(&str, Fault)>) -> TestLab {
 /// Both queue parts on the course lab: whole blocks in completion order, no deadlock.
 #[test]
 fn the_queue_parts_print_whole_blocks_in_completion_order() {
+    let _one = one_at_a_time();
     let lab = course_lab_full_speed(None);
     shared::assert_lesson_snapshot!(
         LESSON.command(&lab, &["--part", "proc_w_queue,proc_avoid_deadlock"])
@@ -63,6 +75,7 @@ fn the_queue_parts_print_whole_blocks_in_completion_order() {
 /// srx2 refuses: one `Error:` line, the eight others' blocks, `8 ok, 1 failed`.
 #[test]
 fn a_failing_device_prints_one_line_and_the_others_complete() {
+    let _one = one_at_a_time();
     let lab = course_lab_full_speed(Some(("srx2", Fault::Refuse)));
     shared::assert_lesson_snapshot!(LESSON.command(&lab, &["--part", "queue"]));
 
@@ -117,6 +130,7 @@ fn a_process_per_device_takes_well_under_the_serial_time() {
 /// Both print every block.
 #[test]
 fn a_full_queue_deadlocks_proc_w_queue_and_not_proc_avoid_deadlock() {
+    let _one = one_at_a_time();
     let lab = TestLab::start(FleetConfig::generated(100, &Platform::ALL, Duration::ZERO));
     let run = TimedRun::of(LESSON.command(&lab, &["--part", "deadlock,avoid_deadlock"]));
     let transcript = run.transcript();
@@ -171,6 +185,7 @@ fn a_run_without_deadlock_says_how_to_see_one() {
 /// 120 devices, one in twenty misbehaving: each failure named once, then the summary.
 #[test]
 fn faults_at_scale_name_each_failed_device_once_and_end_with_a_summary() {
+    let _one = one_at_a_time();
     let lab = FaultyLab::start(120);
     // `show version` is a command: a device that drops the connection during it fails too.
     let stdout = lab.check_lesson(
@@ -186,6 +201,7 @@ fn faults_at_scale_name_each_failed_device_once_and_end_with_a_summary() {
 /// All three parts past 100 devices: each header and elapsed time, no device named.
 #[test]
 fn a_quiet_run_prints_every_header_and_elapsed_time() {
+    let _one = one_at_a_time();
     let quiet = LESSON.check_quiet_run(&[]);
     assert_eq!(quiet.matches("Elapsed time: ").count(), 3, "{quiet}");
 }
@@ -200,6 +216,7 @@ fn help_wraps_and_lists_the_parts() {
 /// from nine distinct processes, none of them the lesson's own.
 #[test]
 fn the_fleet_sees_nine_sessions_open_at_once_from_nine_child_processes() {
+    let _one = one_at_a_time();
     let lab = TestLab::course();
     let (_, lesson) = LESSON.stdout_and_pid(&lab, &["--part", "processes_show_ver"]);
     let record = lab.fleet().record();
@@ -215,11 +232,13 @@ fn the_fleet_sees_nine_sessions_open_at_once_from_nine_child_processes() {
 /// nxos1 hangs: the eight other children's blocks are out long before its timeout.
 #[test]
 fn a_hung_device_holds_back_no_other_output() {
+    let _one = one_at_a_time();
     LESSON.check_hung_device_holds_nobody_back("processes_show_ver");
 }
 
 /// The student's run, no flags: never more than 3 s without a line of output.
 #[test]
 fn the_default_run_is_never_silent_for_long() {
+    let _one = one_at_a_time();
     LESSON.check_no_silent_stretch(&[]);
 }

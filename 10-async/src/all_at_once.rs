@@ -12,8 +12,8 @@
 //! They are read before the tasks start and again as each result comes in (the sessions
 //! still running are open then), and the most is kept. In-process, both count the lab's own
 //! threads and its side of every session as well: the difference is the tasks' share; with
-//! `--inventory` the figures are this program's alone (past 100 devices without a terminal,
-//! one thread more from the start: the one that redraws the progress line).
+//! `--inventory` the figures are this program's alone (past 100 devices, one thread more
+//! from the start: the one that redraws the progress bar).
 
 use std::time::Instant;
 

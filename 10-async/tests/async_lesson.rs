@@ -95,8 +95,8 @@ fn all_at_once_holds_every_session_open_from_one_thread() {
     assert_eq!(pids(&record), [pid].into(), "{stdout}");
     assert_eq!(workers(&record).len(), 1, "{:?}", workers(&record));
     // And the lesson counted its threads, before the tasks and while they ran: the same
-    // number (the one thread, and past 100 devices without a terminal the report's own that
-    // redraws the progress line).
+    // number (the one thread, and past 100 devices the report's own that redraws the
+    // progress bar).
     assert!(
         stdout.contains("threads: 1 before the tasks, at most 1 while they ran")
             || stdout.contains("threads: 2 before the tasks, at most 2 while they ran"),

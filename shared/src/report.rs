@@ -66,7 +66,7 @@ impl Report {
     fn for_devices(devices: usize, verbose: bool) -> Report {
         let quiet = devices > QUIET_ABOVE && !verbose;
         let counts = Arc::new(Mutex::new(Counts::default()));
-        if quiet && !std::io::stderr().is_terminal() {
+        if quiet {
             redraw_every_second(Arc::downgrade(&counts));
         }
         Report {
@@ -95,8 +95,6 @@ impl Report {
             bar.set_draw_target(ProgressDrawTarget::term_like(Box::new(
                 ProgressLines::default(),
             )));
-            // Redrawn every second even when no device answers, so a line comes in time.
-            bar.enable_steady_tick(Duration::from_secs(1));
         }
         bar
     }
@@ -161,8 +159,8 @@ impl Report {
         if let Some(line) = came_back {
             bar.suspend(|| println!("{line}"));
         }
-        bar.inc(1);
         bar.set_message(format!("{failed} failed"));
+        bar.inc(1);
         // A pass over every device is done: clear the bar, so that what the lesson prints
         // next (an elapsed time, the next part's title) starts on a clean line. A lesson
         // with several parts gets a new bar for each.
@@ -224,10 +222,10 @@ impl Report {
     }
 }
 
-/// Without a terminal, the bar is redrawn every second even when no device answers, so that
-/// a progress line comes in time. One thread for the whole run (started before any part,
-/// so that a part counting this process's threads sees the same number throughout); it
-/// ends with the report.
+/// The bar is redrawn every second even when no device answers: its clock keeps moving on a
+/// terminal, and without one a progress line comes in time. One thread for the whole run
+/// (started before any part, so that a part counting this process's threads sees the same
+/// number throughout); it ends with the report.
 fn redraw_every_second(counts: Weak<Mutex<Counts>>) {
     std::thread::spawn(move || {
         loop {
