@@ -9,12 +9,7 @@ use std::time::{Duration, Instant};
 
 use shared::{DASHES, Device, Report};
 
-/// What this part measured, for the concurrency part to compare with.
-#[derive(Debug)]
-pub struct Serial {
-    pub total: Duration,
-    pub slowest_device: Duration,
-}
+use crate::measure::Serial;
 
 pub fn run(devices: &[Device], report: &Report) -> Serial {
     shared::print_header("Exercise 1: show version on one device after another");

@@ -1,6 +1,6 @@
 //! # Lesson 1: concurrency is not parallelism
 //!
-//! With no flags this lesson takes about 15 seconds, and most of that wait is the point:
+//! With no flags this lesson takes about 14 seconds, and most of that wait is the point:
 //! the course's exercise 1 serves nine devices one after another, which takes 11 seconds.
 //! The concurrency part then adds about 2 seconds (the slowest device), and the
 //! parallelism part under a second of computing (up to 1.5 seconds on a machine busy with
@@ -40,6 +40,8 @@
 mod concurrency;
 mod cpus;
 mod ex1_serial;
+mod findings;
+mod measure;
 mod parallelism;
 
 use std::process::ExitCode;

@@ -174,3 +174,9 @@ fn the_fleet_sees_exercise_1_one_device_after_another_in_list_order() {
         .collect();
     assert_eq!(accepted, listed, "accepts in inventory order");
 }
+
+/// The student's run, no flags: never more than 3 s without a line of output.
+#[test]
+fn the_default_run_is_never_silent_for_long() {
+    LESSON.check_no_silent_stretch(&[]);
+}

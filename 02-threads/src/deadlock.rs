@@ -6,23 +6,15 @@
 //! lock and waiting for the other's. Then the fix, one global lock order.
 //! Run only this part: `--part deadlock`. Look for: thread 2 reports the deadlock and gives
 //! up (the run finishes instead of hanging); with the fixed order both transfers go through.
-//!
-//! Longer than the other parts (about 190 lines): a deadlock needs two resources, two
-//! threads and a way to notice it without hanging, and the broken and fixed runs share all
-//! of it, so that they differ only in the lock order.
+//! The accounts, a transfer's outcome and the patient lock are in `accounts.rs`.
 
-use std::sync::{Barrier, Mutex, MutexGuard, PoisonError, TryLockError};
+use std::sync::{Barrier, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use shared::join;
 
-/// A bank account behind its own lock: the classic setting for a deadlock.
-#[derive(Debug)]
-struct Account {
-    name: &'static str,
-    balance: Mutex<i64>,
-}
+use crate::accounts::{Account, Outcome, lock_within};
 
 /// Which lock a transfer takes first.
 #[derive(Debug, Clone, Copy)]
@@ -32,22 +24,6 @@ enum LockOrder {
     FromThenTo,
     /// One global order, whichever way the money goes: the account whose name sorts first.
     ByName,
-}
-
-/// What happened to one transfer.
-#[derive(Debug)]
-enum Outcome {
-    Done {
-        first: &'static str,
-        second: &'static str,
-        /// How long the second lock kept it waiting.
-        waited: Duration,
-    },
-    GaveUp {
-        held: &'static str,
-        wanted: &'static str,
-        waited: Duration,
-    },
 }
 
 pub fn run() {
@@ -66,14 +42,7 @@ pub fn run() {
 
 /// Runs the two opposite transfers at the same time and prints what happened.
 fn transfers_both_ways(order: LockOrder) {
-    let a = Account {
-        name: "A",
-        balance: Mutex::new(100),
-    };
-    let b = Account {
-        name: "B",
-        balance: Mutex::new(100),
-    };
+    let (a, b) = (Account::new("A", 100), Account::new("B", 100));
     // Both threads start at the same instant, so the unlucky timing happens on every run.
     let start_together = Barrier::new(2);
     // `lock()` would wait forever, and this lesson would hang as a deadlocked program does.
@@ -89,40 +58,9 @@ fn transfers_both_ways(order: LockOrder) {
         [join(one), join(two)]
     });
     for (n, outcome) in outcomes.iter().enumerate() {
-        let thread = n + 1;
-        match outcome {
-            Outcome::Done {
-                first,
-                second,
-                waited,
-            } if *waited > Duration::from_millis(100) => println!(
-                "thread {thread}: locked {first}, then waited {:.2} s for {second} (until \
-                 thread 2 gave up), moved the money",
-                waited.as_secs_f64()
-            ),
-            Outcome::Done { first, second, .. } => {
-                println!("thread {thread}: locked {first}, then {second}, moved the money")
-            }
-            Outcome::GaveUp {
-                held,
-                wanted,
-                waited,
-            } => println!(
-                "thread {thread}: locked {held}, then waited {:.2} s for {wanted}: deadlock! \
-                 It gives up and unlocks {held}.",
-                waited.as_secs_f64()
-            ),
-        }
+        println!("thread {}: {outcome}", n + 1);
     }
-    println!(
-        "balances afterwards: A {}, B {}",
-        a.balance
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner),
-        b.balance
-            .into_inner()
-            .unwrap_or_else(PoisonError::into_inner),
-    );
+    println!("balances afterwards: A {}, B {}", a.balance(), b.balance());
 }
 
 /// Moves `amount` from one account to the other, holding both locks while it does.
@@ -168,20 +106,5 @@ fn transfer(
         first: first.name,
         second: second.name,
         waited,
-    }
-}
-
-/// Locks `mutex`, or gives up after `patience`: `try_lock` in a loop with a deadline.
-fn lock_within<T>(mutex: &Mutex<T>, patience: Duration) -> Option<MutexGuard<'_, T>> {
-    let deadline = Instant::now() + patience;
-    loop {
-        match mutex.try_lock() {
-            Ok(guard) => return Some(guard),
-            Err(TryLockError::Poisoned(poisoned)) => return Some(poisoned.into_inner()),
-            Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
-                thread::sleep(Duration::from_millis(1));
-            }
-            Err(TryLockError::WouldBlock) => return None,
-        }
     }
 }

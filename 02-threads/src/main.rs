@@ -30,7 +30,9 @@
 //! `--timeline` draws the sessions of `no_gil` and `queue`: a row per thread, all nine starting
 //! together.
 
+mod accounts;
 mod deadlock;
+mod measure;
 mod no_gil;
 mod one_process;
 mod queue;

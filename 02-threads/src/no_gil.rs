@@ -6,18 +6,15 @@
 //! work: `ssh_conn` on every device, a thread each, overlaps the waiting.
 //! Run only this part: `--part no_gil`. Look for: the split job "as fast" above 1x except
 //! behind the fake GIL; the SSH sessions' times adding up to far more than the wall time.
-//!
-//! About 120 lines: the notes make two claims here (CPU-bound threads are held back by the
-//! GIL, IO-bound ones are not), and each gets its own measurement.
 
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use shared::cpu::{fastest_of, one_round, rounds_lasting};
-use shared::{Device, Report};
+use shared::cpu::{fastest_of, rounds_lasting};
+use shared::{Device, Report, join};
 
-use shared::join;
+use crate::measure::{count_primes_on_threads, what_the_cpu_rows_show};
 
 pub fn run(devices: &[Device], report: &Report) {
     shared::print_header("No GIL: CPU-bound threads run in parallel");
@@ -55,6 +52,10 @@ pub fn run(devices: &[Device], report: &Report) {
     );
     let label = format!("split over {threads} threads, behind a fake GIL");
     row(label, with_gil, as_fast(with_gil));
+    println!(
+        "{}",
+        what_the_cpu_rows_show(one_thread, split, with_gil, cpus)
+    );
 
     // IO-bound: each thread spends its time waiting for a device, not computing.
     let start_time = Instant::now();
@@ -98,21 +99,4 @@ pub fn run(devices: &[Device], report: &Report) {
         "A thread waiting on the network needs no CPU (Python releases its GIL while it \
          waits),\nso for SSH work the GIL matters little."
     );
-}
-
-/// Runs `rounds` rounds of prime counting split evenly over `threads` threads, and returns
-/// how long that took. With a `gil`, a thread holds it for each round it computes.
-fn count_primes_on_threads(threads: usize, rounds: usize, gil: Option<&Mutex<()>>) -> Duration {
-    let start = Instant::now();
-    thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(move || {
-                for _ in 0..rounds / threads {
-                    let _held = gil.map(|gil| gil.lock().unwrap_or_else(PoisonError::into_inner));
-                    one_round();
-                }
-            });
-        }
-    });
-    start.elapsed()
 }

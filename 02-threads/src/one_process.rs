@@ -13,7 +13,10 @@ use shared::join;
 pub fn run() {
     shared::print_header("Many threads, one process");
     let pid = std::process::id();
-    println!("main thread: pid {pid}, {:?}", thread::current().id());
+    println!(
+        "main thread: pid {pid}, thread id {}",
+        number(thread::current().id())
+    );
 
     // Each thread only reports who it is. `ThreadId` is Rust's own number for a thread, given
     // out in the order threads are created and never given to another thread, even after
@@ -26,7 +29,11 @@ pub fn run() {
         threads.into_iter().map(join).collect()
     });
     for (n, (thread_pid, id)) in reports.iter().enumerate() {
-        println!("thread {}: pid {thread_pid}, {id:?}", n + 1);
+        println!(
+            "thread {}: pid {thread_pid}, thread id {}",
+            n + 1,
+            number(*id)
+        );
     }
     println!(
         "(Thread ids count up as threads are created; numbers skipped here went to threads\n\
@@ -42,4 +49,13 @@ pub fn run() {
         if same_pid { "one" } else { "more than one" },
         ids.len(),
     );
+}
+
+/// A `ThreadId` as the number it holds (`ThreadId(4)` is 4): std gives the number itself
+/// only to nightly builds, and prints it only inside `ThreadId(..)`.
+fn number(id: thread::ThreadId) -> String {
+    format!("{id:?}")
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect()
 }

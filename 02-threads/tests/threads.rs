@@ -28,7 +28,7 @@ const DEVICES: [&str; 9] = [
 /// The shared filters, plus what changes from run to run or with this machine's CPUs.
 fn filters() -> insta::Settings {
     let mut settings = settings();
-    settings.add_filter(r"ThreadId\(\d+\)", "ThreadId([N])");
+    settings.add_filter(r"thread id \d+", "thread id [N]");
     settings.add_filter(
         r"got \d+: \d+ updates lost",
         "got [COUNT]: [LOST] updates lost",
@@ -37,6 +37,16 @@ fn filters() -> insta::Settings {
     settings.add_filter(r"split over \d+ threads", "split over [N] threads");
     settings.add_filter(r"\b\d+\.\dx as fast", "[N]x as fast");
     settings.add_filter(r" +\[SECONDS\] s\b", " [SECONDS] s");
+    // What the CPU rows show depends on how busy this machine is (no_gil's own test and
+    // the unit tests of `measure` check the sentences).
+    settings.add_filter(
+        concat!(
+            r"This run cannot show the difference: .*\n.*quieter\.",
+            r"|Split over threads the job got faster: .*\.( Behind\nthe fake GIL .*\.)?",
+            r"|This machine has one CPU: .*",
+        ),
+        "[WHAT THE CPU ROWS SHOW]",
+    );
     settings
 }
 
@@ -55,6 +65,7 @@ fn seconds_after(stdout: &str, label: &str) -> f64 {
 fn one_process_shows_one_pid_and_a_thread_id_each() {
     let _one = one_run_at_a_time();
     let stdout = LESSON.stdout(&TestLab::course(), &["--part", "one_process"]);
+    assert!(!stdout.contains("ThreadId"), "{stdout}");
     assert!(
         stdout.contains("4 threads, one process id, 4 different thread ids"),
         "{stdout}"
@@ -119,6 +130,10 @@ fn no_gil_runs_cpu_work_in_parallel_and_overlaps_the_waiting() {
         let split = seconds_after(&stdout, &format!("split over {} threads", cpus.max(2)));
         if cpus < 2 || split < 0.8 * one_thread {
             return;
+        }
+        // No speed-up shown: the lesson says it cannot show one rather than concluding.
+        if split > 0.85 * one_thread {
+            assert!(stdout.contains("cannot show the difference"), "{stdout}");
         }
         if attempt == 3 {
             assert!(
@@ -254,4 +269,11 @@ fn help_wraps_and_lists_the_parts() {
         "no_gil",
         "queue",
     ]);
+}
+
+/// The student's run, no flags: never more than 3 s without a line of output.
+#[test]
+fn the_default_run_is_never_silent_for_long() {
+    let _one = one_run_at_a_time();
+    LESSON.check_no_silent_stretch(&[]);
 }

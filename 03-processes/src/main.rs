@@ -13,8 +13,7 @@
 //!   `Result<String, SshError>` back through its stdout. Shown on the first device.
 //! - `start_up_cost.rs`: starting N processes against starting N threads.
 //!
-//! (The notes also say processes escape Python's GIL. Rust has no GIL: its threads compute
-//! in parallel already, as lesson 2 measures.)
+//! (Processes also escape Python's GIL; Rust has none, as lesson 2 measures.)
 //!
 //! Run it (about 6 seconds; each of the first two parts waits for the slowest device):
 //! ```text
@@ -29,8 +28,7 @@
 //! parent; the elapsed time close to the slowest device; a process costing far more to start
 //! than a thread, and still little next to an SSH login.
 //!
-//! `--timeline` draws a row per worker process (`pid N`), each running one session, all at
-//! once.
+//! `--timeline` draws a row per worker process (`pid N`), one session each, all at once.
 //!
 //! To see the workers as processes of their own, slow the devices down and look from a
 //! second terminal while the lesson waits:
@@ -39,14 +37,12 @@
 //! pgrep -a 03-processes                  # in the second terminal: the parent and nine workers
 //! ps -f --ppid <the parent's pid>        # only the workers, with the parent's pid beside each
 //! ```
-//!
-//! (Longer than a part: besides the dispatch, `main` is also where a worker process, this
-//! same program started with the hidden `--worker` flag, turns into a worker.)
 
 mod inter_process_communication;
 mod one_process_per_session;
 mod own_memory;
 mod start_up_cost;
+mod workers;
 
 use std::process::ExitCode;
 
@@ -95,13 +91,12 @@ fn main() -> ExitCode {
     let args = Args::parse();
     // A worker does its one job and exits: it never starts a lab of its own.
     match args.worker {
-        Some(Worker::Ssh) => return inter_process_communication::ssh_worker(),
+        Some(Worker::Ssh) => return workers::ssh_worker(),
         Some(Worker::Exit) => return ExitCode::SUCCESS,
         None => {}
     }
     // Each worker is this same program started again with `--worker`: Rust's std has no
-    // `fork()` (copying a process that runs threads is unsafe), so it works like Python's
-    // "spawn" start method.
+    // `fork()`, so it works like Python's "spawn" start method.
     let program = std::env::current_exe().unwrap_or_else(|e| {
         eprintln!("error: cannot find this program's file to start its workers from: {e}");
         std::process::exit(2)

@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use shared::{Device, Report};
 
-use crate::inter_process_communication::{read_reply, start_ssh_worker};
+use crate::workers::{read_reply, start_ssh_worker};
 
 pub fn run(devices: &[Device], report: &Report, program: &Path) {
     shared::print_header("One process per SSH session");

@@ -7,25 +7,12 @@
 //! the parent's at one per session once its own threads have run.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::thread;
 
-use shared::{Connection, Device, Report, SshError};
+use shared::{Device, Report};
 
-use crate::inter_process_communication::{read_reply, start_ssh_worker};
-
-/// How many SSH sessions this process opened (logged in). Every process has its own copy.
-pub static SESSIONS_OPENED: AtomicUsize = AtomicUsize::new(0);
-
-/// The course's `ssh_conn` (as in `shared::ssh_conn`), counting the session once it is open:
-/// a login that fails opens none.
-pub fn ssh_conn_counted(device: &Device) -> Result<String, SshError> {
-    let mut connection = Connection::connect(device)?;
-    SESSIONS_OPENED.fetch_add(1, Ordering::SeqCst);
-    let prompt = connection.find_prompt();
-    connection.disconnect();
-    prompt
-}
+use crate::workers::{SESSIONS_OPENED, read_reply, ssh_conn_counted, start_ssh_worker};
 
 pub fn run(devices: &[Device], report: &Report, program: &Path) {
     shared::print_header("Each process has its own memory");

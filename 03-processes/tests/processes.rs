@@ -125,3 +125,9 @@ fn help_wraps_and_lists_the_parts() {
         "start_up_cost",
     ]);
 }
+
+/// The student's run, no flags: never more than 3 s without a line of output.
+#[test]
+fn the_default_run_is_never_silent_for_long() {
+    LESSON.check_no_silent_stretch(&[]);
+}

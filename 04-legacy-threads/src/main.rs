@@ -36,6 +36,7 @@
 
 mod threads_queue;
 mod threads_show_ver;
+mod worker;
 
 use std::process::ExitCode;
 

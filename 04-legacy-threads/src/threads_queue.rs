@@ -9,9 +9,9 @@
 use std::thread;
 use std::time::Instant;
 
-use shared::{Device, HASHES, Report, SshError};
+use shared::{Device, HASHES, Report};
 
-use crate::threads_show_ver::panicked;
+use crate::worker::{no_thread, panicked};
 
 pub fn run(devices: &[Device], report: &Report) {
     shared::print_header(
@@ -40,12 +40,7 @@ pub fn run(devices: &[Device], report: &Report) {
                 // Out of threads (e.g. a limit on their number): this device fails, the
                 // others go on.
                 Err(e) => {
-                    let no_thread = SshError::CommandFailed {
-                        device: a_device.name.clone(),
-                        command: "show version".to_string(),
-                        message: format!("no thread for it: {e}"),
-                    };
-                    let _ = output_q.send((a_device.name.as_str(), Err(no_thread)));
+                    let _ = output_q.send((a_device.name.as_str(), Err(no_thread(a_device, e))));
                 }
             }
         }

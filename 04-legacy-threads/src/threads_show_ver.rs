@@ -3,27 +3,30 @@
 //! Each worker prints a line of 80 `#`, its device's `show version`, and 80 `#` again; the
 //! main thread joins the workers one by one, then prints the elapsed time. Nine threads
 //! write to one terminal and nobody decides who goes first: lines of different devices end
-//! up mixed. `--part threads_show_ver`; the fix is the next part, `threads_queue`. About 100
-//! lines: the barrier and the line-by-line printer, which make the race show on every run
-//! instead of once in a while, are not in the Python script.
+//! up mixed. `--part threads_show_ver`; the fix is the next part, `threads_queue`. The start
+//! gate and the line-by-line printer are not in the Python script: they make the race show
+//! on every run instead of once in a while.
 
-use std::sync::Barrier;
 use std::thread;
 use std::time::Instant;
 
+use shared::start_gate::StartGate;
 use shared::{Device, HASHES, Report, SshError};
+
+use crate::worker::{no_thread, panicked};
 
 pub fn run(devices: &[Device], report: &Report) {
     shared::print_header("threads_show_ver: every thread prints its own result (the stdout race)");
     let start_time = Instant::now();
 
-    // Each worker waits here, output in hand, until every worker has its own; then they
-    // all start printing at the same instant. In a real lab that happens whenever devices
-    // answer close together; here it happens on every run, so the race is there to see.
-    let all_answered = Barrier::new(devices.len());
+    // Each worker waits here, output in hand, until the others have theirs (half a second
+    // at most after the last one came: a hung device holds nobody back); then they start
+    // printing together. In a real lab that happens whenever devices answer close
+    // together; here it happens on every run, so the race is there to see.
+    let all_answered = StartGate::new(devices.len());
 
     // Python's threads may use any variable of the script. Rust lets a thread borrow
-    // `report`, the devices and the barrier only inside `thread::scope`, which ends after
+    // `report`, the devices and the gate only inside `thread::scope`, which ends after
     // its last thread has: nothing a thread borrows can go away while it runs.
     thread::scope(|scope| {
         let mut threads = Vec::new();
@@ -39,11 +42,10 @@ pub fn run(devices: &[Device], report: &Report) {
                 });
             match my_thread {
                 Ok(my_thread) => threads.push(my_thread),
+                // Out of threads: this device fails, the others go on (the gate does not wait
+                // for it beyond its half second).
                 Err(e) => {
-                    // The threads already started would wait at the barrier for this one
-                    // forever.
-                    eprintln!("error: cannot start a thread for {}: {e}", a_device.name);
-                    std::process::exit(1);
+                    report.print_result(&a_device.name, &Err::<String, _>(no_thread(a_device, e)))
                 }
             }
         }
@@ -86,14 +88,5 @@ fn print_line_by_line(report: &Report, result: &Result<String, SshError>) {
             report.println(HASHES);
         }
         Err(e) => report.println(format_args!("Error: {e}")),
-    }
-}
-
-/// A worker thread that panicked (a bug of ours, not a device problem) fails its device.
-pub fn panicked(device: &str) -> SshError {
-    SshError::CommandFailed {
-        device: device.to_string(),
-        command: "show version".to_string(),
-        message: "its worker thread panicked".to_string(),
     }
 }

@@ -165,3 +165,15 @@ fn the_fleet_sees_nine_sessions_open_at_once_from_nine_threads() {
         assert_judged(judge::threads_of(&record, lesson));
     }
 }
+
+/// nxos1 hangs: the eight others' blocks are out long before its timeout, not after it.
+#[test]
+fn a_hung_device_holds_back_no_other_output() {
+    LESSON.check_hung_device_holds_nobody_back("threads_show_ver");
+}
+
+/// The student's run, no flags: never more than 3 s without a line of output.
+#[test]
+fn the_default_run_is_never_silent_for_long() {
+    LESSON.check_no_silent_stretch(&[]);
+}

@@ -5,8 +5,8 @@
 //! | part | file | what it shows |
 //! |---|---|---|
 //! | `processes_show_ver` (alias `processes`) | `processes_show_ver.rs` | every child prints its own block: the stdout race, between processes this time |
-//! | `proc_w_queue` (alias `queue`) | `proc_w_queue.rs` | the fix: children put `{hostname: output}` on a queue; the parent joins them all, then prints |
-//! | `proc_avoid_deadlock` (alias `deadlock`) | `proc_avoid_deadlock.rs` | the same, but the parent empties the queue while the children run |
+//! | `proc_w_queue` (alias `queue` or `deadlock`) | `proc_w_queue.rs` | the fix: children put `{hostname: output}` on a queue; the parent joins them all, then prints |
+//! | `proc_avoid_deadlock` (alias `avoid_deadlock`) | `proc_avoid_deadlock.rs` | the same, but the parent empties the queue while the children run |
 //!
 //! Python's `Process(target=show_version, args=(a_device,))` + `start()` is
 //! `procspawn::spawn(a_device, show_version)` here. procspawn starts this same program
@@ -22,15 +22,15 @@
 //! cargo run --bin 05-legacy-procs                                # all three parts
 //! cargo run --bin 05-legacy-procs -- --part processes_show_ver   # or proc_w_queue, proc_avoid_deadlock
 //! cargo run --bin 05-legacy-procs -- --fault srx2=refuse
-//! cargo run --bin 05-legacy-procs -- --part proc_w_queue,proc_avoid_deadlock --devices 100 --latency 0s --timeout 2
+//! cargo run --bin 05-legacy-procs -- --part deadlock,avoid_deadlock --devices 200 --latency 100ms
 //! cargo run --bin 05-legacy-procs -- --inventory my-devices.yaml
 //! ```
 //!
 //! What to look for: in `processes_show_ver` lines of different devices mixed together, as
 //! with threads in lesson 04 (processes race for the terminal too); in `proc_w_queue` and
 //! `proc_avoid_deadlock` nine clean blocks in the order the devices answered. With 100
-//! devices their outputs outgrow the queue: `proc_w_queue` prints `deadlock:` after twice the
-//! timeout, `proc_avoid_deadlock` never does. Past 100 devices the blocks give way to a
+//! devices their outputs outgrow the queue: `proc_w_queue` prints `deadlock:` a second or two
+//! after it sets in, `proc_avoid_deadlock` never does. Past 100 devices the blocks give way to a
 //! progress bar, the failed devices and a count (`-v` prints them all).
 //!
 //! `--timeline` draws nine rows labelled by pid: nine processes, one session each, none of them
@@ -41,9 +41,12 @@
 //! another terminal `ps -f --ppid $(pgrep -x 05-legacy-procs)`: one child per device. They
 //! show as `/proc/self/exe`, the path procspawn starts this program again by.
 
+mod children;
+mod deadlock_watch;
 mod proc_avoid_deadlock;
 mod proc_w_queue;
 mod processes_show_ver;
+mod queue;
 
 use std::process::ExitCode;
 
@@ -69,10 +72,10 @@ enum Part {
     #[value(alias = "processes")]
     ProcessesShowVer,
     /// Children put {hostname: output} on a queue; the parent joins all, then prints
-    #[value(alias = "queue")]
+    #[value(aliases = ["queue", "deadlock"])]
     ProcWQueue,
     /// The same, emptying the queue while the children run (no deadlock)
-    #[value(alias = "deadlock")]
+    #[value(alias = "avoid_deadlock")]
     ProcAvoidDeadlock,
 }
 

@@ -3,14 +3,15 @@
 //! The same children, the same queue; only the order in the parent changes: read first
 //! (each child can then finish, however much it puts on the queue), join after. Reading the
 //! queue to its end is Python's `while any(p.is_alive() ...)` loop: it ends when the last
-//! child has exited and closed its end. `--part proc_avoid_deadlock` (or `deadlock`). Look
-//! for the same blocks as `proc_w_queue`, and no `deadlock:` line however many devices.
+//! child has exited and closed its end. `--part proc_avoid_deadlock` (or `avoid_deadlock`).
+//! Look for the same blocks as `proc_w_queue`, and no `deadlock:` line however many devices.
 
 use std::time::Instant;
 
 use shared::{Device, Report};
 
-use crate::proc_w_queue::{joined_and_counted, print_queue, start_procs};
+use crate::children::joined_and_counted;
+use crate::queue::{print_queue, start_procs};
 
 pub fn run(devices: &[Device], report: &Report) {
     shared::print_header(
@@ -18,7 +19,7 @@ pub fn run(devices: &[Device], report: &Report) {
     );
     let start_time = Instant::now();
 
-    let Some((output_q, procs)) = start_procs(devices, report) else {
+    let Some((output_q, procs)) = start_procs(devices, report, None) else {
         return;
     };
 

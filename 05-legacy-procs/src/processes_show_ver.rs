@@ -6,23 +6,27 @@
 //! terminal and nobody decides who goes first: their lines mix, as threads' did. The fix is
 //! the course's next script, `proc_w_queue` (the next part, not a second half here: the
 //! course itself answers the race with it). `--part processes_show_ver` (or `processes`).
-//! About 100 lines: the start line at the bottom, which makes the race show on every run,
-//! is not in the Python script.
+//! The start line is not in the Python script: it makes the race show on every run.
 
-use std::io::{Read as _, Write as _};
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::io::Write as _;
 use std::process::Stdio;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::children::joined_and_counted;
+use shared::start_gate::{start_line, wait_at_start_line};
 use shared::{Device, HASHES, Report, SshError};
 
 pub fn run(devices: &[Device], report: &Report) {
     shared::print_header("processes_show_ver: every child process prints its own result");
     let start_time = Instant::now();
 
-    // Past 100 devices the blocks would bury the summary: the children get no stdout (by
-    // default a child shares its parent's) and need not wait for each other.
+    // Each child waits, output in hand, until the others have theirs (half a second at most
+    // after the last one came: a hung device holds nobody back); then they print together.
+    // Processes share no memory, so 04's gate in memory cannot do it: the parent holds a
+    // local port the children connect to. Past 100 devices the blocks would bury the
+    // summary: the children get no stdout (by default a child shares its parent's) and
+    // need not wait for each other.
     let start_line = if report.is_quiet() {
         None
     } else {
@@ -41,9 +45,7 @@ pub fn run(devices: &[Device], report: &Report) {
     // Unlike `threading.enumerate()` there is nothing to skip: `procs` holds the children
     // and nothing else. `join()` waits for a child to finish and hands back its return value.
     for (name, a_proc) in procs {
-        if let Err(e) = report.count(&name, &joined(&name, a_proc.join())) {
-            report.println(format_args!("Error: {e}"));
-        }
+        joined_and_counted(report, &name, a_proc.join());
     }
 
     println!();
@@ -56,7 +58,7 @@ pub fn run(devices: &[Device], report: &Report) {
 fn show_version((a_device, start_line): (Device, Option<u16>)) -> Result<(), SshError> {
     let result = shared::show_version(&a_device);
     if let Some(port) = start_line {
-        wait_for_the_others(port, a_device.timeout);
+        wait_at_start_line(port, Duration::from_secs_f64(a_device.timeout));
     }
     // `writeln!`, not `println!`: a reader that went away (`| head`) ends the printing
     // quietly instead of panicking in nine children.
@@ -73,41 +75,4 @@ fn show_version((a_device, start_line): (Device, Option<u16>)) -> Result<(), Ssh
         });
     }
     result.map(drop)
-}
-
-/// What a `join()` gave, as one `Result`: the job's own error names its device; a child that
-/// died on its own (killed, crashed) is that device's failure too.
-pub fn joined<T>(
-    device: &str,
-    joined: Result<Result<T, SshError>, procspawn::SpawnError>,
-) -> Result<T, SshError> {
-    joined.unwrap_or_else(|e| {
-        Err(SshError::CommandFailed {
-            device: device.to_string(),
-            command: "show version".to_string(),
-            message: format!("its process failed: {e}"),
-        })
-    })
-}
-
-// The start line. The course lab's devices answer a tenth of a second apart, time enough
-// for a whole block: printed as they come, the blocks would rarely meet. So each child
-// waits, output in hand, until every child has its own; then they all print at once, and
-// the race shows on every run. Processes share no memory, so `std::sync::Barrier` (04's
-// tool) cannot do it: the parent listens on a local port, each child connects and waits,
-// and the parent closes every connection once the last child has come.
-
-fn start_line(children: usize) -> Option<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).ok()?;
-    let port = listener.local_addr().ok()?.port();
-    thread::spawn(move || drop(listener.incoming().take(children).collect::<Vec<_>>()));
-    Some(port)
-}
-
-fn wait_for_the_others(port: u16, timeout: f64) {
-    if let Ok(mut start_line) = TcpStream::connect((Ipv4Addr::LOCALHOST, port)) {
-        // A sibling that died before it came would keep us here: wait a device timeout at most.
-        let _ = start_line.set_read_timeout(Some(Duration::from_secs_f64(timeout)));
-        let _ = start_line.read(&mut [0]);
-    }
 }

@@ -9,11 +9,23 @@ use std::time::Duration;
 
 use mock_device::{Fault, FleetConfig, Platform};
 use shared::HASHES;
+use shared::testing::timed::{TimedRun, on_lab_clock};
 use shared::testing::{
     FaultyLab, Lesson, TestLab, assert_judged, assert_only_headers_errors_and_times, judge, pids,
 };
 
 const LESSON: Lesson = Lesson::new(env!("CARGO_BIN_EXE_05-legacy-procs"));
+
+/// The snapshots hold the order in which children finished, and the children start one
+/// after the other: the runs that start a hundred children (or any, next to those) would
+/// stretch that start on two busy cores. Those tests run one at a time.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
 
 /// How many times each device line of a part appears: headers, elapsed times, empty lines
 /// and the queue parts' hostname lines left out.
@@ -23,6 +35,7 @@ fn line_counts<'a>(part: &'a str, names: &[String]) -> BTreeMap<&'a str, usize> 
         !(line.starts_with("== ")
             || line.starts_with("Elapsed time: ")
             || line.is_empty()
+            || line.starts_with("No deadlock: ")
             || names.iter().any(|name| name == line))
     }) {
         *counts.entry(line).or_default() += 1;
@@ -54,6 +67,7 @@ fn course_lab_full_speed(fault: Option<(&str, Fault)>) -> TestLab {
 /// Both queue parts on the course lab: whole blocks in completion order, no deadlock.
 #[test]
 fn the_queue_parts_print_whole_blocks_in_completion_order() {
+    let _one = one_at_a_time();
     let lab = course_lab_full_speed(None);
     shared::assert_lesson_snapshot!(
         LESSON.command(&lab, &["--part", "proc_w_queue,proc_avoid_deadlock"])
@@ -63,6 +77,7 @@ fn the_queue_parts_print_whole_blocks_in_completion_order() {
 /// srx2 refuses: one `Error:` line, the eight others' blocks, `8 ok, 1 failed`.
 #[test]
 fn a_failing_device_prints_one_line_and_the_others_complete() {
+    let _one = one_at_a_time();
     let lab = course_lab_full_speed(Some(("srx2", Fault::Refuse)));
     shared::assert_lesson_snapshot!(LESSON.command(&lab, &["--part", "queue"]));
 
@@ -111,31 +126,68 @@ fn a_process_per_device_takes_well_under_the_serial_time() {
     );
 }
 
-/// 100 outputs outgrow the queue: `proc_w_queue` deadlocks (and gets out),
-/// `proc_avoid_deadlock` does not; both print every block.
+/// 100 outputs outgrow the queue: `proc_w_queue` deadlocks, says so on a line of its own
+/// within 2.5 s of the last device answering (as the mock saw it; the default timeout would
+/// have given up only after 20 s), and gets out; `proc_avoid_deadlock` does not deadlock.
+/// Both print every block.
 #[test]
 fn a_full_queue_deadlocks_proc_w_queue_and_not_proc_avoid_deadlock() {
+    let _one = one_at_a_time();
     let lab = TestLab::start(FleetConfig::generated(100, &Platform::ALL, Duration::ZERO));
-    let stdout = LESSON.stdout(
-        &lab,
-        &[
-            "--timeout",
-            "1",
-            "--part",
-            "proc_w_queue,proc_avoid_deadlock",
-        ],
-    );
+    let run = TimedRun::of(LESSON.command(&lab, &["--part", "deadlock,avoid_deadlock"]));
+    let transcript = run.transcript();
+    let stdout = run.stdout();
     let (w_queue, avoid) = stdout.split_at(stdout.find("== proc_avoid").expect("it runs"));
     let deadlocks = |part: &str| part.lines().filter(|l| l.starts_with("deadlock: ")).count();
     assert_eq!(deadlocks(w_queue), 1, "{w_queue}");
     assert_eq!(deadlocks(avoid), 0, "{avoid}");
     assert_eq!(hashes(w_queue), 2 * 100);
     assert_eq!(hashes(avoid), 2 * 100);
+
+    let first_part_ends: Vec<std::time::Duration> = {
+        let record = lab.fleet().record();
+        let mut ends: Vec<_> = record
+            .sessions
+            .iter()
+            .filter_map(|s| s.closed.as_ref().map(|c| c.at))
+            .collect();
+        ends.sort();
+        ends
+    };
+    // The first part's sessions are the first 100 to end.
+    let answered = first_part_ends[99];
+    let said = run
+        .lines
+        .iter()
+        .find(|l| l.text.starts_with("deadlock: "))
+        .map(|l| on_lab_clock(lab.fleet(), l.at))
+        .expect("the deadlock is told");
+    assert!(
+        said < answered + Duration::from_millis(2500),
+        "told at {said:?}, the last device answered at {answered:?}\n{transcript}"
+    );
+}
+
+/// The course lab's nine outputs fit: no deadlock, and one line with the command that shows
+/// one.
+#[test]
+fn a_run_without_deadlock_says_how_to_see_one() {
+    let stdout = LESSON.stdout(&TestLab::course(), &["--part", "proc_w_queue"]);
+    let hint: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("--part deadlock"))
+        .collect();
+    assert_eq!(hint.len(), 1, "{stdout}");
+    assert!(
+        !stdout.lines().any(|l| l.starts_with("deadlock:")),
+        "{stdout}"
+    );
 }
 
 /// 120 devices, one in twenty misbehaving: each failure named once, then the summary.
 #[test]
 fn faults_at_scale_name_each_failed_device_once_and_end_with_a_summary() {
+    let _one = one_at_a_time();
     let lab = FaultyLab::start(120);
     // `show version` is a command: a device that drops the connection during it fails too.
     let stdout = lab.check_lesson(
@@ -149,10 +201,10 @@ fn faults_at_scale_name_each_failed_device_once_and_end_with_a_summary() {
 }
 
 /// All three parts past 100 devices: each header and elapsed time, no device named.
-/// (`--timeout 2`: 120 outputs fill `proc_w_queue`'s queue, which waits twice that.)
 #[test]
 fn a_quiet_run_prints_every_header_and_elapsed_time() {
-    let quiet = LESSON.check_quiet_run(&["--timeout", "2"]);
+    let _one = one_at_a_time();
+    let quiet = LESSON.check_quiet_run(&[]);
     assert_eq!(quiet.matches("Elapsed time: ").count(), 3, "{quiet}");
 }
 
@@ -166,6 +218,7 @@ fn help_wraps_and_lists_the_parts() {
 /// from nine distinct processes, none of them the lesson's own.
 #[test]
 fn the_fleet_sees_nine_sessions_open_at_once_from_nine_child_processes() {
+    let _one = one_at_a_time();
     let lab = TestLab::course();
     let (_, lesson) = LESSON.stdout_and_pid(&lab, &["--part", "processes_show_ver"]);
     let record = lab.fleet().record();
@@ -173,4 +226,18 @@ fn the_fleet_sees_nine_sessions_open_at_once_from_nine_child_processes() {
     assert_judged(judge::worker_processes(&record, 9, &[lesson]));
     let pids = pids(&record);
     assert_eq!(pids.len(), 9, "a process per device: {pids:?}");
+}
+
+/// nxos1 hangs: the eight other children's blocks are out long before its timeout.
+#[test]
+fn a_hung_device_holds_back_no_other_output() {
+    let _one = one_at_a_time();
+    LESSON.check_hung_device_holds_nobody_back("processes_show_ver");
+}
+
+/// The student's run, no flags: never more than 3 s without a line of output.
+#[test]
+fn the_default_run_is_never_silent_for_long() {
+    let _one = one_at_a_time();
+    LESSON.check_no_silent_stretch(&[]);
 }

@@ -66,8 +66,14 @@ fn run_pool(max_threads: usize, retries: u32) -> table::Row {
         .iter()
         .map(|a_device| submit(&pool, a_device.clone()))
         .collect();
-    let results: Vec<Result<String, SshError>> =
-        future_list.into_iter().map(Future::result).collect();
+    // A small pool takes seconds over 200 devices: a line now and then says it goes on.
+    let mut waiting = shared::waiting::Waiting::new(future_list.len());
+    let results: Vec<Result<String, SshError>> = (future_list.into_iter().enumerate())
+        .map(|(done, future)| {
+            waiting.note(done);
+            future.result()
+        })
+        .collect();
     let wall = start_time.elapsed();
 
     let row = table::Row::measure(&lab, max_threads, retries, wall, &results);

@@ -37,8 +37,9 @@
 //! progress bar, the failures and a summary; the `done()` lines and the elapsed times stay
 //! (`-v` shows everything).
 //!
-//! `--timeline` draws one row per pool thread: four rows, and the nine jobs queueing along
-//! them (the course parts' sessions only: the last part's lab is its own).
+//! `--timeline` draws one row per pool thread that ran a job, a block per part: one row for
+//! `ssh_threads_simple` (one job), then four with the nine jobs queueing along them for
+//! `ssh_threads_wait`: five rows in the default run (`choosing_max_threads` has its own lab).
 //!
 //! In `choosing_max_threads`, the wall time falls as the pool grows to about the AAA
 //! server's 8 (a little past it: each job spends some time elsewhere), then stops falling

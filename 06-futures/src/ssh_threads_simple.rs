@@ -37,10 +37,11 @@ pub fn run(device_list: &[Device], max_threads: usize, report: &Report) {
         thread::sleep(Duration::from_millis(10));
     }
     println!("{}", future.done());
+    println!("(Python prints these two as False and True.)");
 
     // Python raises the worker's exception here, inside `result()`. In Rust nothing is
     // raised: `ssh_conn` returned a `Result`, the channel carried it as a plain value, and
     // `print_result` prints `Result: <prompt>` or `Error: <what went wrong>`.
-    report.print_result(&a_device.name, &future.result());
+    report.print_single_result(&a_device.name, &future.result());
     shared::print_elapsed(start_time);
 }

@@ -3,11 +3,13 @@
 //!
 //! New against `ssh_threads_simple`: nine jobs for four threads, so the pool queues five of
 //! them until a thread is free. `--part ssh_threads_wait` (or `wait`). What to look for:
-//! nothing at all is printed until the slowest device has answered, then everything comes
+//! no result is printed until the slowest device has answered (a `(wait: 5 of 9 done)`
+//! line now and then says the wait goes on), then everything comes
 //! at once, in list order; the elapsed time is about the busiest thread's share of the
 //! logins, not the sum of all nine.
 
-use std::time::Instant;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use shared::{Device, Report, SshError};
 
@@ -24,9 +26,14 @@ pub fn run(device_list: &[Device], max_threads: usize, report: &Report) {
         .map(|a_device| submit(&pool, a_device.clone()))
         .collect();
 
-    // Python's `wait(future_list)`: block until every future is done. Taking each answer in
-    // turn does the same, since the loop ends only when the slowest device has answered;
-    // nothing is printed before that.
+    // Python's `wait(future_list)`: block until every future is done. We look every 10 ms,
+    // and every 2 s say how far the wait got (Python says nothing); no result is printed
+    // before the slowest device has answered.
+    let mut waiting = shared::waiting::Waiting::new(future_list.len());
+    while !future_list.iter().all(Future::done) {
+        waiting.note(future_list.iter().filter(|f| f.done()).count());
+        thread::sleep(Duration::from_millis(10));
+    }
     let results: Vec<Result<String, SshError>> =
         future_list.into_iter().map(Future::result).collect();
 

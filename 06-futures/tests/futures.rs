@@ -65,6 +65,7 @@ fn a_quiet_run_shows_the_done_lines_and_the_elapsed_times() {
     let quiet = LESSON.check_quiet_run(&COURSE_PARTS);
     let lines: Vec<&str> = quiet.lines().collect();
     assert_eq!(lines[1..3], ["false", "true"], "{quiet}");
+    assert!(quiet.contains("\nResult: cisco-ios-0001#\n"), "{quiet}");
     assert_eq!(elapsed_times(&quiet).len(), 2, "{quiet}");
 }
 
@@ -104,4 +105,30 @@ fn the_fleet_sees_a_pool_of_three_and_no_idle_worker() {
     let lab = TestLab::course();
     LESSON.stdout(&lab, &["--part", "ssh_threads_wait", "--workers", "3"]);
     assert_pool_of(&lab.fleet().record(), 3);
+}
+
+/// The student's run, no flags: never more than 3 s without a line of output.
+#[test]
+fn the_default_run_is_never_silent_for_long() {
+    LESSON.check_no_silent_stretch(&[]);
+}
+
+/// The header promises five timeline rows for the course parts: one, then four.
+#[test]
+fn the_timeline_has_the_rows_the_header_promises() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_06-futures"))
+        .args([
+            "--part",
+            "ssh_threads_simple,ssh_threads_wait",
+            "--timeline",
+        ])
+        .output()
+        .expect("the lesson runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        shared::testing::timed::timeline_rows(&stdout),
+        5,
+        "{stdout}"
+    );
+    assert!(include_str!("../src/main.rs").contains("five rows in the default run"));
 }

@@ -32,9 +32,10 @@
 //! lines give way to a progress bar, the failures, the elapsed time and a summary (`-v`
 //! shows them anyway).
 //!
-//! `--timeline` draws four rows, one per pool thread, each device's session a bar: every
-//! `Result:` line is printed as its bar ends (lesson 08 draws the same bars and prints them in
-//! another order).
+//! `--timeline` draws one row per pool thread, each device's session a bar, a block of rows
+//! per part: four for each of the two course parts, five for `ex3b_cf_ascompleted` (13 in
+//! the default run). Every `Result:` line is printed as its bar ends (lesson 08 draws the
+//! same bars and prints them in another order).
 
 mod ex3b_cf_ascompleted;
 mod ssh_threads_ascompleted;
@@ -66,7 +67,7 @@ enum Part {
     #[value(alias = "ascompleted")]
     SshThreadsAscompleted,
     /// the same inside the pool's `with` block (a scope)
-    #[value(alias = "cm")]
+    #[value(alias = "ascompleted_cm")]
     SshThreadsAscompletedCm,
     /// the exercise: show version from a pool of 5, as each completes
     #[value(alias = "ex3b")]

@@ -5,8 +5,8 @@
 //! New: the `with` block, which is rayon's `in_place_scope_fifo` here. The scope returns
 //! only when every job spawned in it has finished, and the compiler checks that no job
 //! outlives it, so the jobs may borrow the devices instead of copying them.
-//! `--part ssh_threads_ascompleted_cm` (or `cm`). What to look for: the same results, order
-//! and times as `ssh_threads_ascompleted`.
+//! `--part ssh_threads_ascompleted_cm` (or `ascompleted_cm`). What to look for: the same results,
+//! order and times as `ssh_threads_ascompleted`.
 
 use std::time::Instant;
 

@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 use std::time::Duration;
 
-use mock_device::{Fault, FleetConfig};
+use mock_device::{Fault, FleetConfig, Platform};
 use shared::testing::{
     FaultyLab, Lesson, TestLab, assert_pool_of, elapsed_times, parse_timedelta, stable_timeline,
 };
@@ -280,4 +280,52 @@ fn results_are_written_per_device_with_the_worker_the_mock_saw() {
         .filter_map(|l| l["worker"]["thread"].as_str())
         .collect();
     assert_eq!(threads.len(), 4, "a pool of four threads");
+}
+
+/// The student's run, no flags: never more than 3 s without a line of output.
+#[test]
+fn the_default_run_is_never_silent_for_long() {
+    LESSON.check_no_silent_stretch(&[]);
+}
+
+/// Past 100 devices with no terminal on stderr (a CI log): a progress line on stderr at
+/// least every few seconds, so a long quiet run is never silent.
+#[test]
+fn a_quiet_run_without_a_terminal_says_how_far_it_got() {
+    let config = FleetConfig::generated(120, &Platform::ALL, Duration::from_millis(250));
+    let lab = TestLab::start(config);
+    let run = shared::testing::timed::TimedRun::of(
+        LESSON.command(&lab, &["--part", "ssh_threads_ascompleted"]),
+    );
+    let transcript = run.transcript();
+    assert!(run.status.success(), "{transcript}");
+    let progress = run
+        .lines
+        .iter()
+        .filter(|l| l.stderr && l.text.starts_with("progress: "))
+        .count();
+    assert!(progress >= 2, "{transcript}");
+    let (silence, _) = run.longest_silence();
+    let allowed = shared::report::PROGRESS_EVERY + Duration::from_millis(2500);
+    assert!(silence <= allowed, "{silence:?}\n{transcript}");
+}
+
+/// The header promises 13 timeline rows for the default run: four, four and five.
+#[test]
+fn the_timeline_has_the_rows_the_header_promises() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_07-as-completed"))
+        .arg("--timeline")
+        .output()
+        .expect("the lesson runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        shared::testing::timed::timeline_rows(&stdout),
+        13,
+        "{stdout}"
+    );
+    let header = include_str!("../src/main.rs");
+    assert!(
+        header.contains("(13 in\n//! the default run)"),
+        "the header says 13"
+    );
 }

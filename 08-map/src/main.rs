@@ -36,8 +36,9 @@
 //! way to a progress bar, the failures, each part's elapsed time and a summary (`-v` shows
 //! them anyway).
 //!
-//! `--timeline` draws the same four rows of bars as lesson 07: the sessions run the same way,
-//! only the printing waits for the list order.
+//! `--timeline` draws, for `ssh_threads_map`, the same four rows of bars as lesson 07's
+//! parts: the sessions run the same way, only the printing waits for the list order. Each
+//! part adds a block of rows for its own pool (16 rows in the default run).
 
 mod map_two_iterables;
 mod par_iter;

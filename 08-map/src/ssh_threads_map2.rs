@@ -2,8 +2,8 @@
 //! string. Run it alone with `--part ssh_threads_map2`.
 //!
 //! New against `ssh_threads_map`: the job's result can be any type; here Python's one-entry
-//! dict `{host: prompt}` becomes a struct, printed as `{"cisco3": "cisco3#"}`. Order and
-//! timing are those of `ssh_threads_map`.
+//! dict `{host: prompt}` becomes a struct, printed as Python prints the dict:
+//! `{'cisco3': 'cisco3#'}`. Order and timing are those of `ssh_threads_map`.
 
 use std::time::Instant;
 
@@ -35,7 +35,7 @@ pub fn run(device_list: &[Device], max_threads: usize, report: &Report) {
     for (a_device, result) in device_list.iter().zip(results_generator) {
         match report.count(&a_device.name, &result) {
             Ok(DevicePrompt { device, prompt }) => {
-                report.println(format!("{{{device:?}: {prompt:?}}}"));
+                report.println(shared::python::dict([(device.as_str(), prompt.as_str())]));
             }
             Err(error) => report.println(format!("Error: {error}")),
         }

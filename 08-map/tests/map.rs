@@ -176,3 +176,9 @@ fn the_fleet_sees_a_pool_of_three_and_no_idle_worker() {
     LESSON.stdout(&lab, &["--part", "ssh_threads_map", "--workers", "3"]);
     assert_pool_of(&lab.fleet().record(), 3);
 }
+
+/// The student's run, no flags: never more than 3 s without a line of output.
+#[test]
+fn the_default_run_is_never_silent_for_long() {
+    LESSON.check_no_silent_stretch(&[]);
+}

@@ -6,8 +6,6 @@
 //! What to look for: a process takes far longer to start than a thread, while the devices
 //! take just as long to answer either way. The last column says how many devices answered
 //! in each pool; the failures are printed above the table.
-//!
-//! Longer than a course script (about 100 lines): it times two pools, each its own way.
 
 use std::time::{Duration, Instant};
 
@@ -15,7 +13,7 @@ use rayon::prelude::*;
 use shared::{Device, Report, SshError, timedelta};
 
 use crate::future;
-use crate::ssh_procs_simple::ssh_conn;
+use crate::jobs::ssh_conn;
 
 /// One pool's figures: its start-up, then `ssh_conn` on every device.
 struct Timing {
@@ -29,18 +27,34 @@ pub fn run(device_list: &[Device], workers: usize, report: &Report) {
     shared::print_header(&format!(
         "the cost of processes against threads: ssh_conn on every device, {workers} workers"
     ));
+    let devices = device_list.len();
+    println!(
+        "Timing a pool of {workers} processes: its start-up, then ssh_conn on {devices} devices..."
+    );
     let process = time_process_pool(device_list, workers, report);
+    println!("Timing a pool of {workers} threads the same way...");
     let thread = time_thread_pool(device_list, workers, report);
 
+    let rows = [("process pool", process), ("thread pool", thread)];
+    let answered = |timing: &Timing| format!("{} of {devices}", timing.answered);
+    let width = rows
+        .iter()
+        .map(|(_, t)| answered(t).len())
+        .max()
+        .unwrap_or(0)
+        .max(8);
     // The per-worker figure goes last: its width varies, and nothing after it has to line up.
-    println!("              start-up        ssh_conn on the devices          start-up per worker");
-    for (pool, timing) in [("process pool", process), ("thread pool ", thread)] {
+    println!(
+        "{:<12}  {:<14}  {:<23}  {:<width$}  start-up per worker",
+        "", "start-up", "ssh_conn on the devices", "answered"
+    );
+    for (pool, timing) in &rows {
         let per_worker = timing.start.as_secs_f64() * 1000.0 / workers as f64;
-        let answered = format!("{} of {} answered", timing.answered, device_list.len());
         println!(
-            "{pool}  {:<14}  {:<14}  {answered:<15}  {per_worker:.3} ms",
+            "{pool:<12}  {:<14}  {:<23}  {:<width$}  {per_worker:.3} ms",
             timedelta(timing.start),
             timedelta(timing.run),
+            answered(timing),
         );
     }
     println!(

@@ -1,7 +1,7 @@
 //! Python's `concurrent.futures` words on procspawn's pool: [`process_pool`] is
 //! `ProcessPoolExecutor(max_procs)`, [`submit`] hands back a [`Future`], and [`wait`],
-//! [`as_completed`] and [`map`] take the results the way the course's scripts do. The part
-//! files use them as the scripts use Python's.
+//! [`as_completed`] and [`map`] (in `waits.rs`) take the results the way the course's scripts
+//! do. The part files use them as the scripts use Python's.
 //!
 //! One procspawn habit shapes this file: a worker process that has finished a job keeps
 //! its result until someone takes it (the job's `join`), and takes no other job before
@@ -9,19 +9,14 @@
 //! finishes before an earlier one. So whatever waits here also takes every other result
 //! that is ready (a `join_timeout` of zero: "finished yet?", without waiting), which frees
 //! its worker at once. Python's pool does the same with a thread of its own.
-//!
-//! Not a part of the lesson but the plumbing its parts share (about 170 lines, with that
-//! habit handled once here), so that each part file stays the length of its script.
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
 use procspawn::{JoinHandle, Pool, SpawnError};
 use serde::{Serialize, de::DeserializeOwned};
 use shared::{Device, SshError};
 
-/// How long to wait on one result before looking at all the others again.
-const POLL: Duration = Duration::from_millis(2);
+pub use crate::waits::{as_completed, map, wait};
 
 /// A job's argument: a device, or a device and its command. It says which device, so that
 /// an error can too.
@@ -86,7 +81,8 @@ impl<T: Serialize + DeserializeOwned> Future<T> {
         self.done_within(Duration::ZERO)
     }
 
-    fn done_within(&mut self, timeout: Duration) -> bool {
+    /// `done()`, waiting up to `timeout` for the answer.
+    pub fn done_within(&mut self, timeout: Duration) -> bool {
         if self.outcome.is_none() {
             match self.handle.join_timeout(timeout) {
                 Err(e) if e.is_timeout() => return false,
@@ -118,61 +114,5 @@ fn outcome<T>(
             stage: shared::Stage::Command,
             during: format!("when its worker process failed: {e}"),
         })
-    })
-}
-
-/// Waits until the first future is done, taking every other result that is ready meanwhile.
-fn wait_for_first<T: Serialize + DeserializeOwned>(futures: &mut [Future<T>]) {
-    let Some((first, others)) = futures.split_first_mut() else {
-        return;
-    };
-    loop {
-        for future in others.iter_mut() {
-            future.done();
-        }
-        if first.done_within(POLL) {
-            return;
-        }
-    }
-}
-
-/// Python's `wait(future_list)`: returns once every future is done.
-pub fn wait<T: Serialize + DeserializeOwned>(futures: &mut [Future<T>]) {
-    for i in 0..futures.len() {
-        wait_for_first(&mut futures[i..]);
-    }
-}
-
-/// Python's `as_completed(future_list)`: each future as soon as it is done.
-pub fn as_completed<T: Serialize + DeserializeOwned>(
-    mut futures: Vec<Future<T>>,
-) -> impl Iterator<Item = Future<T>> {
-    std::iter::from_fn(move || {
-        while !futures.is_empty() {
-            if let Some(i) = futures.iter_mut().position(Future::done) {
-                return Some(futures.remove(i));
-            }
-            futures[0].done_within(POLL);
-        }
-        None
-    })
-}
-
-/// Python's `pool.map(job, args)`: submits every job at once, then hands back the results
-/// in the order of `args`, each as soon as it and the ones before it are in.
-pub fn map<A, T>(
-    pool: &Pool,
-    job: fn(A) -> Result<T, SshError>,
-    args: impl IntoIterator<Item = A>,
-) -> impl Iterator<Item = Result<T, SshError>>
-where
-    A: ForDevice,
-    T: Serialize + DeserializeOwned + Send + 'static,
-{
-    let mut futures: VecDeque<Future<T>> =
-        args.into_iter().map(|arg| submit(pool, job, arg)).collect();
-    std::iter::from_fn(move || {
-        wait_for_first(futures.make_contiguous());
-        futures.pop_front().map(Future::result)
     })
 }

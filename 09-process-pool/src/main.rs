@@ -1,19 +1,12 @@
 //! # Lesson 9: the same scripts with a pool of processes
 //!
-//! The course ends its `concurrent.futures` section by changing two words in the scripts of
-//! lessons 6 to 8: `ThreadPoolExecutor` becomes `ProcessPoolExecutor`, and every job now
-//! runs in a process of its own instead of a thread. This lesson does the same with
-//! procspawn's `Pool`: `Pool::new(n)` starts `n` worker processes once, and each job goes
-//! to whichever is free. `future.rs` gives it Python's words (`submit`, `done`, `result`,
-//! `wait`, `as_completed`, `map`), so the part files read like the course's scripts. What
-//! changes against the thread versions is small, and all of it is about the process
-//! boundary:
-//!
-//! - `procspawn::init()` is the first line of `main`: each worker process is this same
-//!   program started again, and `init()` is where it turns into a worker.
-//! - A job is a plain `fn`, not a closure: a worker shares no memory with us, so the job
-//!   can capture nothing. Its argument (a `Device`) travels to the worker serialized, and
-//!   its result travels back the same way, so both are serde types.
+//! The course ends its `concurrent.futures` section by changing `ThreadPoolExecutor` to
+//! `ProcessPoolExecutor` in the scripts of lessons 6 to 8: every job runs in a process of
+//! its own. Here that is procspawn's `Pool` (`Pool::new(n)` starts `n` worker processes once;
+//! each job goes to whichever is free), with Python's words from `future.rs` (`submit`,
+//! `done`, `result`, `wait`, `as_completed`, `map`). What changes is the process boundary:
+//! `procspawn::init()` is the first line of `main` (a worker is this same program started
+//! again), and a job is a plain `fn` whose argument and result travel serialized (serde).
 //!
 //! | `--part`                   | ports                                       | prints                        |
 //! |----------------------------|---------------------------------------------|-------------------------------|
@@ -22,41 +15,36 @@
 //! | `ssh_procs_ascompleted`    | `ssh_procs_ascompleted` (and exercise 4)    | results in completion order   |
 //! | `ssh_procs_ascompleted_cm` | `ssh_procs_ascompleted_cm` (and exercise 5) | the same, the pool in a block |
 //! | `ssh_procs_map`            | `ssh_procs_map`                             | results in list order         |
-//! | `ssh_procs_map2`           | `ssh_procs_map2`, 12 processes              | one `DeviceFacts` per device  |
+//! | `ssh_procs_map2`           | `ssh_procs_map2`, 12 processes              | `{host: prompt}` and its pid  |
 //! | `ex6_cf_map`               | exercise 6: `map` over two lists, 5 procs   | each device's ARP table       |
 //! | `cost`                     | ours: the same devices, two pools           | start-up and run times        |
 //!
 //! ```text
 //! cargo run --bin 09-process-pool                               # every part, in this order
 //! cargo run --bin 09-process-pool -- --part ssh_procs_map --workers 2
-//! cargo run --bin 09-process-pool -- --part simple,wait         # short names work too
-//! cargo run --bin 09-process-pool -- --fault srx2=refuse
-//! cargo run --bin 09-process-pool -- --inventory my-devices.yaml
+//! cargo run --bin 09-process-pool -- --part simple,wait --fault srx2=refuse
 //! ```
 //!
-//! What to look for: with the same number of workers, the same orders and nearly the same
-//! times as lessons 6 to 8 (as_completed's cisco4 before cisco3, map's list order); the
-//! pids in map2's results, none of them ours; and in `cost`, that a process takes far
-//! longer to start than a thread while the devices take just as long to answer either way.
-//! For network automation, which mostly waits on devices, threads or processes make little
-//! difference: the course's author says he saw none in practice. Past 100 devices the
-//! per-device lines give way to a progress bar, the failed devices, each part's elapsed
-//! time and a count (`-v` prints them all).
+//! What to look for: the same orders and nearly the same times as lessons 6 to 8; the pids
+//! in map2's results, none of them ours; in `cost`, a process far slower to start than a
+//! thread while the devices answer as fast either way (for network automation, which mostly
+//! waits, the course's author saw no difference in practice). Past 100 devices a progress
+//! bar, the failures, each part's time and a count stand in for the per-device lines.
 //!
-//! `--timeline` draws one row per worker process (`pid N`), never this program's own pid: four
-//! rows for a pool of four, twelve for `ssh_procs_map2`.
-//!
-//! (Longer than other lessons' tables of contents: eight parts, three pool sizes.)
+//! `--timeline` draws a block of rows per part, a row per worker that got a job (`pid N`,
+//! never ours): four for a pool of four; nine for map2's twelve processes and nine devices.
 
 mod cost;
 mod ex6_cf_map;
 mod future;
+mod jobs;
 mod ssh_procs_ascompleted;
 mod ssh_procs_ascompleted_cm;
 mod ssh_procs_map;
 mod ssh_procs_map2;
 mod ssh_procs_simple;
 mod ssh_procs_wait;
+mod waits;
 
 use std::process::ExitCode;
 
@@ -80,7 +68,6 @@ struct Args {
     parts: shared::PartArgs<Part>,
 }
 
-/// The parts, in course order: the files in `src/` of the same names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 #[value(rename_all = "snake_case")]
 enum Part {
@@ -110,31 +97,24 @@ enum Part {
 }
 
 fn main() -> ExitCode {
-    // First line, always: a worker process runs `main` from the top, and `init()` is where
-    // it becomes a worker and never returns. Anything above it would run in every worker.
+    // First line, always: a worker runs `main` from the top and turns into a worker here.
     procspawn::init();
-
     let args = Args::parse();
     let lab = args.lab.start().unwrap_or_else(|e| e.exit());
     let devices = &lab.devices;
-    // One report for the whole run: a device that fails in every part is one failed device.
+    // One report for the run: a device that fails in every part is one failed device.
     let report = Report::new(&lab);
-    let max_procs = args.pool.or(MAX_THREADS);
-    let map2_procs = args.pool.or(MAP2_MAX_PROCS);
+    let (max_procs, map2_procs) = (args.pool.or(MAX_THREADS), args.pool.or(MAP2_MAX_PROCS));
     let exercise_procs = args.pool.or(EXERCISE_MAX_THREADS);
-
     args.parts.for_each(|part| match part {
         Part::SshProcsSimple => ssh_procs_simple::run(devices, max_procs, &report),
         Part::SshProcsWait => ssh_procs_wait::run(devices, max_procs, &report),
         Part::SshProcsAscompleted => ssh_procs_ascompleted::run(devices, max_procs, &report),
-        Part::SshProcsAscompletedCm => {
-            ssh_procs_ascompleted_cm::run(devices, max_procs, &report);
-        }
+        Part::SshProcsAscompletedCm => ssh_procs_ascompleted_cm::run(devices, max_procs, &report),
         Part::SshProcsMap => ssh_procs_map::run(devices, max_procs, &report),
         Part::SshProcsMap2 => ssh_procs_map2::run(devices, map2_procs, &report),
         Part::Ex6CfMap => ex6_cf_map::run(devices, exercise_procs, &report),
         Part::Cost => cost::run(devices, map2_procs, &report),
     });
-    // The timeline (when asked for), the in-process lab stopped, then the summary.
     lab.finish(&report)
 }

@@ -14,7 +14,7 @@ use std::time::Instant;
 use shared::{Device, Report, timedelta};
 
 use crate::future::{self, Future};
-use crate::ssh_procs_simple::ssh_conn;
+use crate::jobs::ssh_conn;
 
 pub fn run(device_list: &[Device], max_procs: usize, report: &Report) {
     shared::print_header("as_completed(): each result as soon as its device answers");

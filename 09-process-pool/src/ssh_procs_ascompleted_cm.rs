@@ -13,7 +13,7 @@ use std::time::Instant;
 use shared::{Device, Report, timedelta};
 
 use crate::future::{self, Future};
-use crate::ssh_procs_simple::ssh_conn;
+use crate::jobs::ssh_conn;
 
 pub fn run(device_list: &[Device], max_procs: usize, report: &Report) {
     shared::print_header("with a pool: as_completed(), then the pool shuts down");

@@ -14,7 +14,7 @@ use std::time::Instant;
 use shared::{Device, Report, timedelta};
 
 use crate::future;
-use crate::ssh_procs_simple::ssh_conn;
+use crate::jobs::ssh_conn;
 
 pub fn run(device_list: &[Device], max_procs: usize, report: &Report) {
     shared::print_header("pool.map(ssh_conn, device_list)");

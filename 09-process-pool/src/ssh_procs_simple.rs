@@ -2,9 +2,9 @@
 //! one future: `done()` is false right after `submit()`, true once the device answered,
 //! and `result()` hands over the prompt. `--part ssh_procs_simple` (or `simple`).
 //!
-//! New against the thread version: the job below, `ssh_conn`, runs in another process, so it
-//! is a plain `fn` whose argument and result cross the process boundary serialized. Every
-//! part of this lesson that maps or submits `ssh_conn` uses this one.
+//! New against the thread version: the job, `ssh_conn` (in `jobs.rs`, which every part of
+//! this lesson submits or maps), runs in another process, so it is a plain `fn` whose
+//! argument and result cross the process boundary serialized.
 //!
 //! What to look for: `false`, then `true`, then cisco3's prompt, the same as lesson 6 but
 //! for the pool's start-up in the elapsed time.
@@ -12,16 +12,10 @@
 use std::thread;
 use std::time::{Duration, Instant};
 
-use shared::{Device, Report, SshError};
+use shared::{Device, Report};
 
 use crate::future;
-
-/// The course's `ssh_conn(device)`: connect, return the prompt. A worker process shares no
-/// memory with us, so the job captures nothing (a `fn`, not a closure) and the `Device`
-/// arrives by value: serialized here, rebuilt in the worker.
-pub fn ssh_conn(device: Device) -> Result<String, SshError> {
-    shared::ssh_conn(&device)
-}
+use crate::jobs::ssh_conn;
 
 pub fn run(device_list: &[Device], max_procs: usize, report: &Report) {
     shared::print_header("submit() one device, ask done(), then result()");
@@ -43,7 +37,8 @@ pub fn run(device_list: &[Device], max_procs: usize, report: &Report) {
         thread::sleep(Duration::from_millis(10));
     }
     println!("{}", future.done());
+    println!("(Python prints these two as False and True.)");
 
-    report.print_result(&first.name, &future.result());
+    report.print_single_result(&first.name, &future.result());
     shared::print_elapsed(start_time);
 }

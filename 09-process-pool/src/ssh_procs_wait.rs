@@ -12,7 +12,7 @@ use std::time::Instant;
 use shared::{Device, Report};
 
 use crate::future::{self, Future};
-use crate::ssh_procs_simple::ssh_conn;
+use crate::jobs::ssh_conn;
 
 pub fn run(device_list: &[Device], max_procs: usize, report: &Report) {
     shared::print_header("submit() every device, wait() for all, then each result()");

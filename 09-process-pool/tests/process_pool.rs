@@ -29,11 +29,9 @@ const HEADERS: [&str; 8] = [
     "== the cost of processes against threads: ssh_conn on every device, 12 workers ==",
 ];
 
-/// The lesson's filters plus map2's `pid: 12345` (the struct's Debug output).
+/// The lesson's filters (the shared `pid 12345` covers map2's `(from pid 12345)`).
 fn snapshot_settings() -> insta::Settings {
-    let mut settings = settings();
-    settings.add_filter(r"\bpid: \d+", "pid: [PID]");
-    settings
+    settings()
 }
 
 /// Every line that is only a timedelta (`0:00:01.234567`), as a Duration.
@@ -136,7 +134,7 @@ fn a_failing_device_prints_one_line_and_the_others_complete() {
     );
 }
 
-/// Point 8: with srx2 refusing, the cost table says 8 of 9 answered in each pool.
+/// With srx2 refusing, the cost table says 8 of 9 answered in each pool.
 #[test]
 fn the_cost_table_says_how_many_devices_answered() {
     let lab = TestLab::course_with_fault("srx2", Fault::Refuse);
@@ -159,8 +157,8 @@ fn map2_structs_come_from_other_processes() {
         .expect("the lesson prints its own pid");
     let worker_pids: Vec<u32> = stdout
         .lines()
-        .filter_map(|line| line.split("pid: ").nth(1))
-        .map(|pid| pid.trim_end_matches(" }").parse().expect("a pid"))
+        .filter_map(|line| line.split("  (from pid ").nth(1))
+        .map(|pid| pid.trim_end_matches(')').parse().expect("a pid"))
         .collect();
     assert_eq!(worker_pids.len(), 9, "{stdout}");
     assert!(worker_pids.iter().all(|&pid| pid != ours), "{stdout}");
@@ -227,8 +225,9 @@ fn faults_at_scale_name_each_failed_device_once_and_end_with_a_summary() {
     assert_eq!(elapsed_times(&stdout).len(), 1, "{stdout}");
 }
 
-/// Point 2: a quiet run of every part prints each header in course order, simple's two
-/// done() lines, and an elapsed (or finished) time under every part that times its devices.
+/// A quiet run of every part prints each header in course order, simple's two done() lines
+/// and its result, map2's worker pids, and an elapsed (or finished) time under every part
+/// that times its devices.
 #[test]
 fn a_quiet_run_shows_every_part_and_its_time() {
     let quiet = LESSON.check_quiet_run(&[]);
@@ -237,6 +236,12 @@ fn a_quiet_run_shows_every_part_and_its_time() {
     let parts: Vec<&str> = quiet.split("\n\n").collect();
     assert_eq!(parts.len(), HEADERS.len(), "{quiet}");
     assert!(parts[0].contains("\nfalse\ntrue\n"), "{quiet}");
+    assert!(parts[0].contains("\nResult: cisco-ios-0001#\n"), "{quiet}");
+    // map2's point, the workers' pids beside this process's, survives the quiet run.
+    assert!(
+        parts[5].contains("The answers came from 12 worker processes, pids "),
+        "{quiet}"
+    );
     for part in &parts[..7] {
         assert!(
             part.contains("\nElapsed time: ") || part.contains("\nFinished in "),
@@ -347,4 +352,48 @@ fn results_count_the_retries_of_worker_processes() {
         (&totals["ok"], &totals["failed"], &totals["retries"]),
         (&8.into(), &1.into(), &5.into())
     );
+}
+
+/// The student's run, no flags: never more than 3 s without a line of output.
+#[test]
+fn the_default_run_is_never_silent_for_long() {
+    LESSON.check_no_silent_stretch(&[]);
+}
+
+/// 120 devices: `120 of 120` fits its column; every column starts where its title does.
+#[test]
+fn the_cost_table_keeps_its_columns_past_100_devices() {
+    let config =
+        mock_device::FleetConfig::generated(120, &mock_device::Platform::ALL, Duration::ZERO);
+    let stdout = LESSON.stdout(&TestLab::start(config), &["--part", "cost"]);
+    let header = stdout
+        .lines()
+        .find(|l| l.contains("start-up per worker"))
+        .expect("the table's header");
+    let columns = |line: &str| -> Vec<usize> {
+        line.char_indices()
+            .filter(|&(i, c)| c != ' ' && i >= 2 && line[..i].ends_with("  "))
+            .map(|(i, _)| i)
+            .collect()
+    };
+    for row in stdout.lines().filter(|l| l.ends_with(" ms")) {
+        assert!(row.contains(" 120 of 120 "), "{stdout}");
+        assert_eq!(columns(row), columns(header), "{stdout}");
+    }
+}
+
+/// The header promises nine timeline rows for map2: twelve processes, nine devices.
+#[test]
+fn the_map2_timeline_has_the_rows_the_header_promises() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_09-process-pool"))
+        .args(["--part", "ssh_procs_map2", "--timeline"])
+        .output()
+        .expect("the lesson runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        shared::testing::timed::timeline_rows(&stdout),
+        9,
+        "{stdout}"
+    );
+    assert!(include_str!("../src/main.rs").contains("nine for map2's twelve processes"));
 }

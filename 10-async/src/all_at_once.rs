@@ -12,7 +12,8 @@
 //! They are read before the tasks start and again as each result comes in (the sessions
 //! still running are open then), and the most is kept. In-process, both count the lab's own
 //! threads and its side of every session as well: the difference is the tasks' share; with
-//! `--inventory` the figures are this program's alone.
+//! `--inventory` the figures are this program's alone (past 100 devices, one thread more
+//! from the start: the one that redraws the progress bar).
 
 use std::time::Instant;
 
@@ -21,7 +22,7 @@ use tokio::task::JoinSet;
 
 use crate::pool;
 
-pub async fn run(device_list: &[Device], report: &Report) {
+pub async fn run(device_list: &[Device], in_process_lab: bool, report: &Report) {
     let n = device_list.len();
     shared::print_header("every device at once on one thread: a task per device, no pool");
     let start_time = Instant::now();
@@ -43,9 +44,14 @@ pub async fn run(device_list: &[Device], report: &Report) {
 
     match (before, most) {
         (Some(before), Some(most)) => {
+            let whose = if in_process_lab {
+                "all of this process's, the in-process lab's included"
+            } else {
+                "all of this process's"
+            };
             println!(
-                "threads: {} before the tasks, at most {} while they ran (all of this process's, \
-                 an in-process lab's included); lesson 4 would run {n} more, one per device",
+                "threads: {} before the tasks, at most {} while they ran ({whose}); lesson 4 \
+                 would run {n} more, one per device",
                 before.threads, most.threads
             );
             let per_session = most.rss_kb.saturating_sub(before.rss_kb) / n as u64;

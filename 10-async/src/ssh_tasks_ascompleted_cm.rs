@@ -6,8 +6,8 @@
 //! inside the loop, as a `with` block's jobs do, so they may borrow the devices; and they
 //! move only while the loop awaits `next()`: a loop body that waited on something slow
 //! would stall every session (tasks, spawned, would go on without it).
-//! `--part ssh_tasks_ascompleted_cm` (or `cm`). What to look for: the same results, order
-//! and times as `ssh_tasks_ascompleted`.
+//! `--part ssh_tasks_ascompleted_cm` (or `ascompleted_cm`). What to look for: the same results,
+//! order and times as `ssh_tasks_ascompleted`.
 
 use std::time::Instant;
 

@@ -35,10 +35,11 @@ pub async fn run(device_list: &[Device], report: &Report) {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     println!("{}", future.is_finished());
+    println!("(Python prints these two as False and True.)");
 
     // `future.result()` is `.await` on the handle: this function waits (the thread does not),
     // then takes what `ssh_conn` returned, `Result: <prompt>` or `Error: ...`.
     let result = pool::joined(future.await);
-    report.print_result(&a_device.name, &result);
+    report.print_single_result(&a_device.name, &result);
     shared::print_elapsed(start_time);
 }

@@ -6,7 +6,7 @@
 //! until the slowest device has answered, then everything at once in list order, in about
 //! the time lesson 6 took with four threads (`--workers 9`: the slowest login alone).
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use futures::future::join_all;
 use shared::{Device, Report, SshError};
@@ -26,6 +26,12 @@ pub async fn run(device_list: &[Device], max_threads: usize, report: &Report) {
 
     // `wait(future_list)`: `join_all` is one future that is ready when every handle is. While
     // this function waits on it, the one thread runs the nine tasks, four sessions at a time.
+    // Every 2 s, a line on how far the wait got (Python says nothing).
+    let mut waiting = shared::waiting::Waiting::new(future_list.len());
+    while !future_list.iter().all(|task| task.is_finished()) {
+        waiting.note(future_list.iter().filter(|task| task.is_finished()).count());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let results: Vec<Result<String, SshError>> = join_all(future_list)
         .await
         .into_iter()

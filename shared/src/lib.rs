@@ -9,13 +9,16 @@ pub mod cpu;
 pub mod inventory;
 pub mod lab;
 pub mod parts;
+pub mod python;
 pub mod report;
 pub mod results;
 pub mod retry;
 pub mod run;
 pub mod ssh;
+pub mod start_gate;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod waiting;
 
 use std::time::{Duration, Instant};
 

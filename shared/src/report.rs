@@ -3,8 +3,13 @@
 //! Nine devices: every line a lesson prints goes to stdout, as in the course. A thousand
 //! devices: a thousand `show version` outputs would bury everything, so past
 //! [`QUIET_ABOVE`] devices (unless `--verbose`) the lesson's per-device lines are held back,
-//! a progress bar runs on stderr (when it is a terminal), failures are still printed (once per
-//! device), and the run ends with a summary such as `950 ok, 50 failed`.
+//! a progress bar runs on stderr (without a terminal there, a progress line every few
+//! seconds), failures are still printed (once per device), and the run ends with a summary
+//! such as `950 ok, 50 failed` on stderr.
+//!
+//! The rule for where a line goes: what the course's scripts print (a device's result, its
+//! `Error:` line, times) on stdout, through [`Report::println`] and [`Report::count`]; what is
+//! about the run (the progress, the summary) on stderr.
 //!
 //! With `--retries`, a device that came back after retries gets a line of its own,
 //! `cisco3: ok after 2 retries` (printed in a quiet run too, like a failure), and the
@@ -12,10 +17,12 @@
 
 use std::collections::BTreeSet;
 use std::fmt::Display;
+use std::io::{self, IsTerminal as _};
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle, TermLike};
 
 use crate::lab::Lab;
 use crate::ssh::SshError;
@@ -33,7 +40,7 @@ pub struct Report {
     /// Whether the run may retry (`--retries`): the summary then counts the devices that
     /// needed retries.
     retries_asked: bool,
-    counts: Mutex<Counts>,
+    counts: Arc<Mutex<Counts>>,
 }
 
 #[derive(Debug, Default)]
@@ -57,22 +64,37 @@ impl Report {
     }
 
     fn for_devices(devices: usize, verbose: bool) -> Report {
+        let quiet = devices > QUIET_ABOVE && !verbose;
+        let counts = Arc::new(Mutex::new(Counts::default()));
+        if quiet {
+            redraw_every_second(Arc::downgrade(&counts));
+        }
         Report {
             devices,
-            quiet: devices > QUIET_ABOVE && !verbose,
+            quiet,
             retries_asked: false,
-            counts: Mutex::new(Counts::default()),
+            counts,
         }
     }
 
-    /// A bar for one pass over the devices. indicatif draws it only when stderr is a
-    /// terminal.
+    /// A bar for one pass over the devices, on stderr. Without a terminal there (a CI log,
+    /// `2> file`) indicatif would draw nothing: the bar then becomes a plain line at most
+    /// every [`PROGRESS_EVERY`], so that a long run still shows it is alive.
     fn new_bar(&self) -> ProgressBar {
         let bar = ProgressBar::new(self.devices as u64);
-        if let Ok(style) =
-            ProgressStyle::with_template("{elapsed_precise} [{wide_bar}] {pos}/{len} {msg}")
-        {
+        let terminal = std::io::stderr().is_terminal();
+        let template = if terminal {
+            "{elapsed_precise} [{wide_bar}] {pos}/{len} {msg}"
+        } else {
+            "progress: {pos} of {len} devices done, {msg} ({elapsed_precise})"
+        };
+        if let Ok(style) = ProgressStyle::with_template(template) {
             bar.set_style(style);
+        }
+        if !terminal {
+            bar.set_draw_target(ProgressDrawTarget::term_like(Box::new(
+                ProgressLines::default(),
+            )));
         }
         bar
     }
@@ -86,6 +108,16 @@ impl Report {
     pub fn println(&self, line: impl Display) {
         if !self.quiet {
             println!("{line}");
+        }
+    }
+
+    /// Prints a line about the run, not about one device (`deadlock: …`), on stdout in a
+    /// quiet run too: on its own line, above the progress bar when there is one.
+    pub fn note(&self, line: impl Display) {
+        let counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        match &counts.progress {
+            Some(bar) => bar.suspend(|| println!("{line}")),
+            None => println!("{line}"),
         }
     }
 
@@ -128,8 +160,8 @@ impl Report {
         if let Some(line) = came_back {
             bar.suspend(|| println!("{line}"));
         }
-        bar.inc(1);
         bar.set_message(format!("{failed} failed"));
+        bar.inc(1);
         // A pass over every device is done: clear the bar, so that what the lesson prints
         // next (an elapsed time, the next part's title) starts on a clean line. A lesson
         // with several parts gets a new bar for each.
@@ -146,6 +178,15 @@ impl Report {
     pub fn print_result<T: Display>(&self, device: &str, result: &Result<T, SshError>) {
         match self.count(device, result) {
             Ok(value) => self.println(format!("Result: {value}")),
+            Err(error) => self.println(format!("Error: {error}")),
+        }
+    }
+
+    /// [`Report::print_result`] for a part that contacts one device only: its line is the
+    /// part's point, so a quiet run prints it too (a failure once, by [`Report::count`]).
+    pub fn print_single_result<T: Display>(&self, device: &str, result: &Result<T, SshError>) {
+        match self.count(device, result) {
+            Ok(value) => println!("Result: {value}"),
             Err(error) => self.println(format!("Error: {error}")),
         }
     }
@@ -185,6 +226,76 @@ impl Report {
         } else {
             ExitCode::FAILURE
         }
+    }
+}
+
+/// The bar is redrawn every second even when no device answers: its clock keeps moving on a
+/// terminal, and without one a progress line comes in time. One thread for the whole run
+/// (started before any part, so that a part counting this process's threads sees the same
+/// number throughout); it ends with the report.
+fn redraw_every_second(counts: Weak<Mutex<Counts>>) {
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+            let Some(counts) = counts.upgrade() else {
+                return;
+            };
+            let counts = counts.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some(bar) = &counts.progress {
+                bar.tick();
+            }
+        }
+    });
+}
+
+/// How often a run without a terminal on stderr says how far it got.
+pub const PROGRESS_EVERY: Duration = Duration::from_secs(4);
+
+/// The bar's stand-in where stderr is no terminal: of what indicatif draws, a line on
+/// stderr now and then (the first draw, then at most every [`PROGRESS_EVERY`]).
+#[derive(Debug, Default)]
+struct ProgressLines {
+    /// The drawing under way, and when the last line was printed.
+    state: Mutex<(String, Option<Instant>)>,
+}
+
+impl TermLike for ProgressLines {
+    fn width(&self) -> u16 {
+        100
+    }
+    fn move_cursor_up(&self, _: usize) -> io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_down(&self, _: usize) -> io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_right(&self, _: usize) -> io::Result<()> {
+        Ok(())
+    }
+    fn move_cursor_left(&self, _: usize) -> io::Result<()> {
+        Ok(())
+    }
+    fn write_line(&self, s: &str) -> io::Result<()> {
+        self.write_str(s)
+    }
+    fn write_str(&self, s: &str) -> io::Result<()> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.0.push_str(s);
+        Ok(())
+    }
+    fn clear_line(&self) -> io::Result<()> {
+        Ok(())
+    }
+    fn flush(&self) -> io::Result<()> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let line = std::mem::take(&mut state.0);
+        let line = line.trim_matches(|c: char| c.is_whitespace());
+        let due = state.1.is_none_or(|last| last.elapsed() >= PROGRESS_EVERY);
+        if due && !line.is_empty() {
+            eprintln!("{line}");
+            state.1 = Some(Instant::now());
+        }
+        Ok(())
     }
 }
 

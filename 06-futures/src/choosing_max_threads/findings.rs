@@ -1,6 +1,5 @@
-//! What the table shows, in words chosen from its numbers: each sentence that depends on
-//! the run is picked by what the run measured, so the text stays true for the table above
-//! it however fast this machine was.
+//! What the table shows, in sentences picked by what the run measured, so they stay true
+//! however fast this machine was; their line breaks sit where the numbers do not move them.
 
 use super::AAA;
 use super::table::Row;
@@ -16,16 +15,13 @@ pub(super) fn print(sweep: &[Row], retried: &Row) {
         return;
     };
     // The smallest pool that got about as much done as any: where the wall time stopped
-    // falling.
-    let Some(knee) = sweep
-        .iter()
+    // falling (the best pool itself qualifies, so there is one).
+    let knee = (sweep.iter())
         .find(|r| r.ok_per_second() * NOISE >= best.ok_per_second())
-    else {
-        return;
-    };
+        .unwrap_or(best);
     let capacity = AAA.capacity;
     println!();
-    say(&format!(
+    println!(
         "From {} to {} threads the wall time fell from {:.2} s to {:.2} s ({:.1} times faster),\n\
          and the AAA server went from {:.0} % busy to {:.0} %.",
         first.max_threads,
@@ -35,16 +31,15 @@ pub(super) fn print(sweep: &[Row], retried: &Row) {
         secs(first) / secs(knee),
         first.aaa_busy * 100.0,
         knee.aaa_busy * 100.0
-    ));
+    );
     if let Some(at_capacity) = sweep.iter().find(|r| r.max_threads == capacity) {
-        say(&format!(
+        println!(
             "At {capacity} threads, its capacity, it was busy {:.0} % of the time: each job also\n\
              spends time away from it (the SSH handshake, the prompt).",
             at_capacity.aaa_busy * 100.0
-        ));
+        );
     }
-    let beyond: Vec<&Row> = sweep
-        .iter()
+    let beyond: Vec<&Row> = (sweep.iter())
         .filter(|r| r.max_threads > knee.max_threads)
         .collect();
     if beyond.is_empty() {
@@ -62,18 +57,18 @@ pub(super) fn print(sweep: &[Row], retried: &Row) {
             Some(wait) => format!("for up to {} ms", wait.as_millis()),
             None => "until the server turned some away".to_string(),
         };
-        say(&format!(
+        println!(
             "Past {} threads the best was {most:.0} ok devices a second, against {:.0} at {} \
              ({:+.0} %):\nthe extra threads' logins mostly queued at the AAA server, {queued}.",
             knee.max_threads,
             knee.ok_per_second(),
             knee.max_threads,
             (most / knee.ok_per_second() - 1.0) * 100.0,
-        ));
+        );
     }
     match sweep.iter().find(|r| r.failed > 0) {
         Some(failing) => {
-            say(&format!(
+            println!(
                 "Failures began at {} threads: {} devices failed, {} of them turned away by the \
                  AAA\nserver once they had waited {} ms in its queue (its timeout).\n\
                  A wall time that falls because devices failed is no gain: they are still to do.",
@@ -81,7 +76,7 @@ pub(super) fn print(sweep: &[Row], retried: &Row) {
                 failing.failed,
                 failing.aaa_rejected,
                 AAA.timeout.as_millis(),
-            ));
+            );
             println!(
                 "One of the failures:\n  {}",
                 failing.first_error.as_deref().unwrap_or_default()
@@ -92,40 +87,30 @@ pub(super) fn print(sweep: &[Row], retried: &Row) {
     let clean = sweep
         .iter()
         .filter(|r| r.failed == 0)
-        .min_by(|a, b| a.wall.cmp(&b.wall));
+        .min_by_key(|r| r.wall);
     if let Some(clean) = clean {
         let outcome = if retried.failed == 0 {
             format!("every device ok ({} after retries)", retried.after_retries)
         } else {
             format!("{} devices still failed", retried.failed)
         };
-        say(&format!(
+        println!(
             "With {} retries, {} threads ended with {outcome}, in {:.2} s:\n\
              {} the {:.2} s of {} threads, which failed none without retries.",
             retried.retries,
             retried.max_threads,
             secs(retried),
-            if secs(retried) > secs(clean) {
-                "slower than"
-            } else {
-                "no slower than"
-            },
+            ["no slower than", "slower than"][usize::from(secs(retried) > secs(clean))],
             secs(clean),
             clean.max_threads
-        ));
+        );
     }
-    say(&format!(
+    println!(
         "So pick max_threads from the capacity of the narrowest resource that all sessions share\n\
          (here the AAA server's {capacity} logins at once), not from the number of devices ({}):\n\
          about that many threads, a few more if each job spends time elsewhere.",
         first.ok + first.failed
-    ));
-}
-
-/// Prints a sentence (its line breaks are written into it, at places that do not move
-/// with the numbers, so the output keeps its shape from run to run).
-fn say(text: &str) {
-    println!("{text}");
+    );
 }
 
 fn secs(row: &Row) -> f64 {

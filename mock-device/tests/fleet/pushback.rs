@@ -226,10 +226,23 @@ fn aaa_queue_and_timeout_with_openssh() {
     });
     let record = wait_for(&first.fleet, all_closed(4));
     assert_eq!(record.peak_aaa_busy(), 1);
-    let mut waits = record.aaa_waits();
-    waits.sort();
-    // One at a time, 150 ms each: the last waited for the three before it.
-    assert!(waits[3] >= Duration::from_millis(400), "{waits:?}");
+    // One at a time, 150 ms each: each login was taken only once the one before it was
+    // done. (How long each waited depends on when its client started, which is not ours.)
+    let mut served: Vec<(Duration, Duration)> = (record.sessions.iter())
+        .flat_map(|s| &s.aaa)
+        .filter_map(|aaa| Some((aaa.taken?, aaa.done?)))
+        .collect();
+    served.sort();
+    assert_eq!(served.len(), 4, "{served:?}");
+    for pair in served.windows(2) {
+        assert!(
+            pair[1].0 >= pair[0].1,
+            "taken before the one before was done: {served:?}"
+        );
+    }
+    for (taken, done) in &served {
+        assert!(*done - *taken >= Duration::from_millis(150), "{served:?}");
+    }
 
     let lab = lab(with_aaa(platforms(), 1, 3000, 200));
     let holder = device(&lab.fleet, "nxos1").clone();
