@@ -168,7 +168,7 @@ fn the_queue_brings_one_prompt_per_device() {
     );
 }
 
-/// Issue 9, point 8: with srx2 refusing the password, the queue says 8 prompts and 1 error.
+/// With srx2 refusing the password, the queue says 8 prompts and 1 error.
 #[test]
 fn the_queue_says_how_many_prompts_and_errors_came_back() {
     let _one = one_run_at_a_time();
@@ -224,7 +224,7 @@ fn the_queue_at_scale_names_each_failed_device_once_and_nothing_else() {
     assert!(stdout.contains(&line), "{line} in\n{stdout}");
 }
 
-/// Issue 9, point 1: `--devices 200 --part race_condition` contacts no device, so it prints
+/// `--devices 200 --part race_condition` contacts no device, so it prints
 /// no device summary (it used to end `200 ok, 0 failed`).
 #[test]
 fn a_part_that_contacts_no_device_prints_no_summary() {
@@ -243,7 +243,7 @@ fn a_part_that_contacts_no_device_prints_no_summary() {
     assert!(stderr.trim().is_empty(), "{stderr}");
 }
 
-/// Issue 9, point 2: a quiet run (120 devices) prints each part's header and every line
+/// A quiet run (120 devices) prints each part's header and every line
 /// that is not about one device, and names no device.
 #[test]
 fn a_quiet_run_keeps_every_line_that_is_not_per_device() {

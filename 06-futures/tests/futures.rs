@@ -22,7 +22,7 @@ fn a_failing_device_prints_one_line_and_the_others_complete() {
     shared::assert_lesson_snapshot!(LESSON.command(&lab, &COURSE_PARTS));
 }
 
-/// Issue 9, point 1: `--part ssh_threads_simple` contacts cisco3 alone; when it fails the
+/// `--part ssh_threads_simple` contacts cisco3 alone; when it fails the
 /// summary counts that one device, not the eight never contacted.
 #[test]
 fn a_failing_first_device_is_the_only_one_counted() {
@@ -57,7 +57,7 @@ fn four_workers_wait_for_nine_devices_in_well_under_the_serial_time() {
     assert!(elapsed[0] < wait_all.mul_f64(0.5), "{elapsed:?}");
 }
 
-/// Issue 9, point 2: past 100 devices both `done()` lines (they are about the future, not
+/// Past 100 devices both `done()` lines (they are about the future, not
 /// a device) and both elapsed times are still printed. (`choosing_max_threads` prints
 /// its table whatever the lesson's lab: a quiet run changes nothing in it.)
 #[test]

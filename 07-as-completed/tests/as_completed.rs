@@ -51,7 +51,7 @@ fn a_failing_device_prints_one_line_and_the_others_complete() {
     shared::assert_lesson_snapshot!(LESSON.command(&lab, &[]));
 }
 
-/// Issue 9, point 3: at the course's four workers the order follows the login delays, and
+/// At the course's four workers the order follows the login delays, and
 /// it shows it: the list's first device is not the first result, and one of its last three
 /// is among the first five.
 #[test]
@@ -110,7 +110,7 @@ fn four_workers_take_well_under_the_serial_time() {
     }
 }
 
-/// Issue 9, point 2: past 100 devices each part keeps its header, the lecture parts their
+/// Past 100 devices each part keeps its header, the lecture parts their
 /// elapsed time (once, at the end) and the exercise its `Finished in`.
 #[test]
 fn a_quiet_run_shows_the_headers_and_the_times() {

@@ -39,7 +39,7 @@ fn map_the_par_iter_aside_and_map2() {
     ));
 }
 
-/// Issue 9, point 6: each ARP table under a line naming its device and command.
+/// Each ARP table under a line naming its device and command.
 #[test]
 fn the_exercise_maps_over_devices_and_commands() {
     let lab = TestLab::course();
@@ -92,7 +92,7 @@ fn map_hands_over_each_result_as_soon_as_it_is_there_and_par_iter_all_at_the_end
     );
 }
 
-/// Issue 9, point 3: at 4 workers map waits for the slow device ahead (arista3), and the
+/// At 4 workers map waits for the slow device ahead (arista3), and the
 /// devices ready behind it come out the moment it does.
 #[test]
 fn map_waits_for_the_slow_device_ahead() {
@@ -134,7 +134,7 @@ fn map_waits_for_the_slow_device_ahead() {
     assert!(*nxos1 - *srx2 < srx2.mul_f64(0.1), "{stdout}");
 }
 
-/// Issue 9, point 2: past 100 devices each part's header and elapsed time are still printed.
+/// Past 100 devices each part's header and elapsed time are still printed.
 #[test]
 fn a_quiet_run_shows_each_header_and_elapsed_time() {
     let quiet = LESSON.check_quiet_run(&[]);

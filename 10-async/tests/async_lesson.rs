@@ -120,7 +120,7 @@ fn the_fleet_sees_a_pool_of_three_and_no_idle_worker() {
     );
 }
 
-/// Issue 9, point 2: past 100 devices every part keeps its header, the `done()` lines and
+/// Past 100 devices every part keeps its header, the `done()` lines and
 /// its times.
 #[test]
 fn a_quiet_run_shows_the_headers_the_done_lines_and_the_times() {

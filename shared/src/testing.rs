@@ -922,10 +922,10 @@ pub fn settings() -> insta::Settings {
 }
 
 // ---------------------------------------------------------------------------------------
-// The network pushes back at scale (issue 13)
+// The network pushes back at scale
 // ---------------------------------------------------------------------------------------
 
-/// Issue 13's scale run: [`CrowdedLab::DEVICES`] devices behind one AAA server of capacity
+/// The scale run: [`CrowdedLab::DEVICES`] devices behind one AAA server of capacity
 /// 20, and three truly faulty devices (one refuses, one rejects every login, one hangs).
 /// Run with [`CrowdedLab::WORKERS`] workers, the AAA server's queue grows past its timeout
 /// and logins fail that a retry recovers; the faulty devices fail however often they are
@@ -1077,7 +1077,7 @@ impl CrowdedLab {
 }
 
 impl Lesson {
-    /// Issue 13's scale run, through a lesson whose `args` contact each device once (one
+    /// The scale run, through a lesson whose `args` contact each device once (one
     /// part) in a pool sized by `--workers`, over a [`CrowdedLab`] each time:
     /// - without retries, many logins fail for want of an AAA answer (`Error: ...: login
     ///   refused by the AAA server: ...`), as many as the mock turned away;

@@ -1,4 +1,4 @@
-//! The ssh2 helper against a real mock fleet that pushes back (issue 13): session limits,
+//! The ssh2 helper against a real mock fleet that pushes back: session limits,
 //! an AAA server that does not answer in time, start-up drops and slow banners, each named
 //! at once and at its stage, retried when it is transient, and the retries' backoff as the
 //! mock's record saw it.
@@ -494,7 +494,7 @@ fn crowded_run(lab: &CrowdedLab, retries: u32) -> Vec<(Device, Result<String, Ss
     devices.into_iter().zip(results).collect()
 }
 
-/// Issue 13's scale run, in this process: a thousand devices behind an AAA server of
+/// The scale run, in this process: a thousand devices behind an AAA server of
 /// capacity 20, a pool of 100. Without retries many logins fail for want of an AAA answer;
 /// with five, every healthy device comes back (some after retries) and only the truly
 /// faulty ones fail, each as it should: the refusing one and the one that rejects logins

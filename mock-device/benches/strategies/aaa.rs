@@ -1,4 +1,4 @@
-//! The AAA sweep (issue 13): one fleet behind a shared AAA server that works on
+//! The AAA sweep: one fleet behind a shared AAA server that works on
 //! `AAA_CAPACITY` logins at once, `AAA_DELAY` each, and refuses a login that waited
 //! `AAA_TIMEOUT` in its queue; the thread pool (`06-futures --part ssh_threads_wait`) over
 //! it with 1, 2, 4 … 128 workers. For each pool size: wall time, the devices that failed
@@ -112,7 +112,7 @@ pub fn aaa_flags() -> Vec<String> {
     ]
 }
 
-/// Whether the thread pool's lesson takes `--retries` (issue 13's client side).
+/// Whether the thread pool's lesson takes `--retries` (the client's side of the pushback).
 pub fn has_retries(ws: &Workspace) -> bool {
     let bin = ws.bin_dir.join(crate::STRATEGIES[THREAD_POOL].bin);
     Command::new(bin)
@@ -153,7 +153,7 @@ pub fn measure_aaa_sweep(ws: &Workspace, config: &Config, t0: Instant) -> AaaSwe
             .push(run_row(ws, &mut fleet, job, true, runs, t0));
     } else {
         sweep.notes.push(format!(
-            "No row with retries: `{} --help` has no `--retries` yet (issue 13's client \
+            "No row with retries: `{} --help` has no `--retries` yet (the pushback's client \
              side). Once it has, this sweep adds W = {largest} with `--retries {RETRIES}` by \
              itself.",
             crate::STRATEGIES[THREAD_POOL].bin

@@ -607,7 +607,7 @@ pub fn aaa_section(w: &mut String, sweep: &AaaSweep) {
          --login-delay 0ms --command-delay 0s --aaa-capacity {AAA_CAPACITY} --aaa-delay {}ms \
          --aaa-timeout {}ms`: every login goes through one AAA server that works on \
          {AAA_CAPACITY} at once, {} ms each, and refuses a login that waited {} ms in its \
-         queue (issue 13; mock-device/README.md, \"The network pushes back\"). Against it, the \
+         queue (mock-device/README.md, \"The network pushes back\"). Against it, the \
          thread pool, `{} {} --workers W`, with W from 1 to 128. A run where devices failed \
          exits 1, as it should; here that is the measurement, not a failed run. **devices \
          failed**: the lesson's own `N ok, M failed` line (median over the runs); **devices \

@@ -1,6 +1,6 @@
 //! The targets section of BENCHMARKS.md: (a) pools at 1000 devices and 1 s, (b) sessions/s
 //! at zero latency, (c) memory of thread and process pools, (d) the 10,000-device mock,
-//! (e) the cost of recording, (f)–(h) lesson 10's tasks on one thread (issue 11), (i) CPU
+//! (e) the cost of recording, (f)–(h) lesson 10's tasks on one thread, (i) CPU
 //! per session against the crypto floor (`floor.rs`); and why a row missed its target.
 
 use std::fmt::Write as _;
