@@ -105,8 +105,7 @@ fn all_at_once_holds_every_session_open_from_one_thread() {
 
 /// A Semaphore of three permits is a pool of three, as the devices saw it: three sessions
 /// open at most, three reached, and a permit that comes free goes to the next device at
-/// once. (Not `ssh_tasks_ascompleted_cm`: its futures run inside one task, so their banners
-/// are the same, and the record takes them for one worker's sessions one after another.)
+/// once.
 #[test]
 fn the_fleet_sees_a_pool_of_three_and_no_idle_worker() {
     let lab = TestLab::course();
@@ -114,6 +113,22 @@ fn the_fleet_sees_a_pool_of_three_and_no_idle_worker() {
     // A task's banner names the task, not the permit it held: the record cannot tie a
     // session to the one its permit ran before, and the mock may read that one's close a
     // moment after the next accept.
+    assert_pool_of(
+        &judge::closes_moved_earlier(&lab.fleet().record(), CLOSE_SLACK),
+        3,
+    );
+}
+
+/// `buffer_unordered(3)` is a pool of three too, though its futures all run inside the one
+/// future `block_on` drives: their sessions are seen open at once, never taken for one
+/// worker's sessions one after another.
+#[test]
+fn the_fleet_sees_a_stream_of_three_at_once() {
+    let lab = TestLab::course();
+    LESSON.stdout(
+        &lab,
+        &["--part", "ssh_tasks_ascompleted_cm", "--workers", "3"],
+    );
     assert_pool_of(
         &judge::closes_moved_earlier(&lab.fleet().record(), CLOSE_SLACK),
         3,

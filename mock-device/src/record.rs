@@ -694,7 +694,9 @@ pub fn session_ends(sessions: &[SessionRecord], now: Duration) -> Vec<Duration> 
         .collect();
     let mut by_worker: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (i, s) in sessions.iter().enumerate() {
-        if s.client.starts_with("SSH-2.0-netauto_") {
+        // An async client's task is no worker: the futures of one task (a stream's) run
+        // their sessions at once.
+        if s.client.starts_with("SSH-2.0-netauto_") && !s.client.contains(" task=") {
             by_worker.entry(s.client.as_str()).or_default().push(i);
         }
     }

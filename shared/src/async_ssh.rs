@@ -33,11 +33,13 @@ use crate::ssh::{
 
 /// `SSH-2.0-netauto_0.1.0 pid=4242 thread=ThreadId(1) task=17`: the ssh2 helper's
 /// identification string plus the tokio task, since every session of a `current_thread`
-/// runtime runs on the same thread and only the task tells them apart.
+/// runtime runs on the same thread and only the task tells them apart. The future that
+/// `block_on` drives is no spawned task (a stream's sessions run there, several at once):
+/// it says `task=main`, so its sessions are never taken for one worker's, one at a time.
 pub fn client_banner() -> String {
     match tokio::task::try_id() {
         Some(task) => format!("{} task={task}", crate::ssh::client_banner()),
-        None => crate::ssh::client_banner(),
+        None => format!("{} task=main", crate::ssh::client_banner()),
     }
 }
 
