@@ -42,9 +42,10 @@ pub fn run(devices: &[Device], report: &Report) {
             match a_proc.join_timeout(Duration::from_millis(100)) {
                 Err(e) if e.is_timeout() && (watch.stuck() > 0 || Instant::now() > deadline) => {
                     report.note(format_args!(
-                        "deadlock: after {}, {} of {children} children still running, {} of \
-                         them stuck putting their output on the full queue, which we read \
-                         only once every child has finished",
+                        "deadlock: after {}, {} of {children} children not yet joined (we \
+                         join them in list order), {} of them stuck putting their output on \
+                         the full queue, which we read only once every child has finished. \
+                         Reading the queue now to get out of it.",
                         shared::timedelta(start_time.elapsed()),
                         children - joined_so_far,
                         watch.stuck(),

@@ -16,7 +16,7 @@ use shared::{Device, Report, async_ssh, timedelta};
 
 pub async fn run(device_list: &[Device], max_threads: usize, report: &Report) {
     shared::print_header(
-        "with ThreadPoolExecutor(max_threads) as pool: as a stream, buffer_unordered",
+        "as_completed in a with block, as a stream: buffer_unordered(max_threads)",
     );
     let start_time = Instant::now();
 

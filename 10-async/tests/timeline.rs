@@ -56,7 +56,7 @@ fn all_at_once_is_drawn_in_lanes_on_one_thread_and_names_the_failed_device() {
         svg.contains(">sessions as async tasks on 1 thread, in 9 lanes</text>"),
         "{svg}"
     );
-    assert!(svg.contains(">✗ failed: srx2</text>"), "{svg}");
+    assert!(svg.contains(">✗ failed sessions: srx2</text>"), "{svg}");
     assert!(
         svg.contains(r#"dominant-baseline="middle">9</text>"#),
         "{svg}"
@@ -112,7 +112,7 @@ fn a_failed_device_with_no_session_is_named_under_the_chart() {
         tail,
         [
             "✗ failed too, with no session to draw (no connection reached the device): srx2",
-            "✗ failed: nxos1",
+            "✗ failed sessions: nxos1",
         ],
         "{chart}"
     );

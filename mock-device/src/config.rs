@@ -622,10 +622,12 @@ impl<'de> Deserialize<'de> for YamlDuration {
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
     let number = t.strip_suffix('s').unwrap_or(t);
+    let mistake =
+        || format!("must be a duration such as 400ms, 1s 500ms or 0.25 (seconds), not \"{text}\"");
     if let Ok(secs) = number.parse::<f64>() {
-        return Duration::try_from_secs_f64(secs).map_err(|_| format!("bad duration `{text}`"));
+        return Duration::try_from_secs_f64(secs).map_err(|_| mistake());
     }
-    humantime::parse_duration(t).map_err(|e| format!("bad duration `{text}`: {e}"))
+    humantime::parse_duration(t).map_err(|_| mistake())
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -130,7 +130,8 @@ pub fn open_at_once(record: &Record, want: usize, close_slack: Duration) -> Judg
         let hint = if peak <= 1 {
             "are you joining each thread right after starting it?"
         } else {
-            "start every job before you wait for any of them"
+            "is the pool as large as asked, and is every job started before you wait for \
+             any of them?"
         };
         Err(Failure::new(
             format!("at most {} open at once (want {want})", sessions_were(peak)),

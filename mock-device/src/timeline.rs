@@ -710,7 +710,7 @@ pub fn render_terminal(bars: &[Bar], width: usize) -> String {
     // A failed session too short for its name is a bare `✗`: name every failed device.
     let failed = failed_devices(bars);
     if !failed.is_empty() {
-        let head = format!("{:label_w$}  ✗ failed: ", "");
+        let head = format!("{:label_w$}  ✗ failed sessions: ", "");
         for line in wrapped(&head, &failed, width) {
             push_line(&mut out, &line);
         }
@@ -906,7 +906,7 @@ pub fn render_svg(bars: &[Bar], title: &str) -> String {
     let mut notes: Vec<String> = lanes_note(bars).map(str::to_string).into_iter().collect();
     let failed = failed_devices(bars);
     if !failed.is_empty() {
-        notes.extend(wrapped("✗ failed: ", &failed, 110));
+        notes.extend(wrapped("✗ failed sessions: ", &failed, 110));
     }
     // Rows of 20 px, thinner past 30 rows so the picture stays about a screen high.
     let row_h = if rows.len() <= 30 {
@@ -1403,7 +1403,7 @@ mod tests {
         assert_eq!(row.matches('✗').count(), 3, "{text}");
         assert_eq!(row.matches('┤').count(), 2, "{text}");
         assert!(text.contains("a failed session"), "{text}");
-        assert!(text.ends_with("✗ failed: R2, R3, R4\n"), "{text}");
+        assert!(text.ends_with("✗ failed sessions: R2, R3, R4\n"), "{text}");
     }
 
     #[test]
@@ -1432,20 +1432,21 @@ mod tests {
         assert!(!row.contains("srx2") && row.contains('✗'), "{text}");
         let failed: Vec<&str> = text
             .lines()
-            .skip_while(|l| !l.contains("✗ failed:"))
+            .skip_while(|l| !l.contains("✗ failed sessions:"))
             .collect();
         assert_eq!(
             failed,
             [
-                "          ✗ failed: srx2 (2 sessions), nxos1,",
-                "                    arista-long-name-1, arista-long-name-2"
+                "          ✗ failed sessions: srx2 (2 sessions), nxos1,",
+                "                             arista-long-name-1,",
+                "                             arista-long-name-2"
             ],
             "{text}"
         );
         let svg = render_svg(&bars, "t");
         assert!(
             svg.contains(
-                "✗ failed: srx2 (2 sessions), nxos1, arista-long-name-1, arista-long-name-2</text>"
+                "✗ failed sessions: srx2 (2 sessions), nxos1, arista-long-name-1, arista-long-name-2</text>"
             ),
             "{svg}"
         );
@@ -1565,7 +1566,7 @@ thread 2 │├SW-CORE-1────┤├R3────────────
 at once  │222222222222222222222222222222222221111111111111111111111111
           sessions open at once (the most in each column): peak 2 at 0.00 s
           ├name┤ a session, from connect to exit   ├name╌✗ a failed session
-          ✗ failed: R4
+          ✗ failed sessions: R4
 ";
         assert_eq!(render_terminal(&bars, 70), expected);
     }

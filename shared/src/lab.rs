@@ -24,15 +24,16 @@ pub struct LabArgs {
     pub inventory: Option<PathBuf>,
 
     /// Start an in-process lab of N generated devices (all four platforms) instead of the
-    /// course's nine
+    /// course's nine; each takes 500 ms to log in and 500 ms per show command unless
+    /// --latency says otherwise
     #[arg(long, value_name = "N", conflicts_with = "inventory",
           value_parser = clap::value_parser!(u32).range(1..=20_000))]
     pub devices: Option<u32>,
 
     /// Give every in-process device this latency (login and each show command), e.g.
-    /// 200ms or 1s
+    /// 200ms, 1s or 0.25 (seconds)
     #[arg(long, value_name = "DURATION", conflicts_with = "inventory",
-          value_parser = humantime::parse_duration)]
+          value_parser = mock_device::parse_duration)]
     pub latency: Option<Duration>,
 
     /// Make an in-process device misbehave: NAME=refuse|auth-fail|hang|drop (repeatable;
