@@ -504,6 +504,53 @@ mod tests {
         }
     }
 
+    /// Two workers over four devices, each taking the next device as it comes free.
+    const BUSY: [(&str, u32, u64, u64); 4] = [
+        ("r1", 1, 0, 100),
+        ("r2", 2, 2, 300),
+        ("r3", 1, 101, 250),
+        ("r4", 1, 251, 400),
+    ];
+
+    /// What a failed judgment saw, for the assertions below.
+    fn saw(judgment: Judgment) -> String {
+        judgment.err().map(|f| f.to_string()).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_busy_pool_has_no_idle_worker_and_its_banners_name_the_workers() {
+        let r = record(&BUSY);
+        assert_eq!(pool_of(&r, 2, ms(50)), Ok(()));
+        assert_eq!(pids(&r), BTreeSet::from([7]));
+        assert_eq!(workers(&r).len(), 2);
+    }
+
+    #[test]
+    fn a_worker_that_waits_before_its_next_device_is_idle() {
+        let mut sessions = BUSY;
+        sessions[3] = ("r4", 1, 380, 450);
+        assert!(saw(no_idle_worker(&record(&sessions), 2, ms(50))).contains("r4 connected at"));
+    }
+
+    #[test]
+    fn a_worker_that_stops_while_work_remains_is_idle() {
+        // r1's worker never takes another device; r2's takes r3 and r4 in turn.
+        let sessions = [
+            ("r1", 1, 0, 100),
+            ("r2", 2, 2, 200),
+            ("r3", 2, 200, 300),
+            ("r4", 2, 300, 400),
+        ];
+        assert!(saw(no_idle_worker(&record(&sessions), 2, ms(50))).contains("r1 ended at"));
+    }
+
+    #[test]
+    fn a_pool_that_starts_one_worker_late_is_not_full() {
+        let mut sessions = BUSY;
+        sessions[1] = ("r2", 2, 80, 300);
+        assert!(saw(no_idle_worker(&record(&sessions), 2, ms(50))).contains("does not start full"));
+    }
+
     const POOL: [(&str, u32, u64, u64); 4] = [
         ("r1", 1, 0, 300),
         ("r2", 2, 2, 100),
