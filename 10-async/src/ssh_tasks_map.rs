@@ -33,8 +33,8 @@ pub async fn run(device_list: &[Device], max_threads: usize, report: &Report) {
     }
     report.elapsed_if_quiet(start_time);
     println!(
-        "(Later than lesson 8's pool.map: a result that waits for its turn in list order keeps \
-         its\nplace among the {max_threads}, so the next device starts only when the slower one \
-         ahead of it is done.)"
+        "(Unlike lesson 8's pool.map, a result waiting for its turn in list order keeps its \
+         place\namong the {max_threads}, so the next device starts only when the slower one \
+         ahead of it is done:\non the course's lab this part ends later than lesson 8's.)"
     );
 }

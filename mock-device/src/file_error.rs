@@ -234,9 +234,16 @@ pub fn unknown_key(key: &str, known: &[&str]) -> String {
 }
 
 /// `device_type "cisco_xr" is not one of cisco_ios, arista_eos, ...`: the list is short, so
-/// it is shown whole (a near miss such as `cisco_xr` for `cisco_ios` is not a typo).
+/// it is shown whole (`cisco_xr` is another platform, not a typo of `cisco_ios`), with the
+/// one a misspelling meant: `"cisco_iso" is not one of ... (did you mean "cisco_ios"?)`.
 fn not_one_of(key: &str, value: &str, allowed: &[&str]) -> String {
-    format!("{key} \"{value}\" is not one of {}", allowed.join(", "))
+    let list = allowed.join(", ");
+    match closest(value, allowed) {
+        Some(close) => {
+            format!("{key} \"{value}\" is not one of {list} (did you mean \"{close}\"?)")
+        }
+        None => format!("{key} \"{value}\" is not one of {list}"),
+    }
 }
 
 /// The candidate a misspelling most likely meant: one it starts with or that starts with it
@@ -702,6 +709,10 @@ mod tests {
         assert_eq!(
             not_one_of("device_type", "cisco_xr", &["cisco_ios", "arista_eos"]),
             "device_type \"cisco_xr\" is not one of cisco_ios, arista_eos"
+        );
+        assert_eq!(
+            not_one_of("device_type", "cisco_iso", &["cisco_ios", "arista_eos"]),
+            "device_type \"cisco_iso\" is not one of cisco_ios, arista_eos (did you mean \"cisco_ios\"?)"
         );
     }
 }
