@@ -16,8 +16,14 @@ pub fn max_threads() -> usize {
 }
 
 pub fn run(devices: &[Device]) {
+    show_version_on_a_pool(devices, max_threads());
+}
+
+/// The program around your number: `show version` from a pool of `max_threads`, then how
+/// many devices answered and the time.
+pub fn show_version_on_a_pool(devices: &[Device], max_threads: usize) {
     let start_time = Instant::now();
-    let pool = shared::thread_pool(max_threads());
+    let pool = shared::thread_pool(max_threads);
     let (sender, completed) = crossbeam::channel::unbounded();
     pool.in_place_scope_fifo(|scope| {
         for device in devices {

@@ -539,36 +539,11 @@ mod wrong {
         finished(start_time);
     }
 
-    fn pool_of(devices: &[Device], max_threads: usize) {
-        let start_time = Instant::now();
-        let pool = shared::thread_pool(max_threads);
-        let (sender, completed) = channel::unbounded();
-        pool.in_place_scope_fifo(|scope| {
-            for device in devices {
-                let sender = sender.clone();
-                scope.spawn_fifo(move |_| {
-                    let _ = sender.send(shared::show_version(device));
-                });
-            }
-        });
-        drop(sender);
-        let failed: Vec<_> = completed.iter().filter_map(Result::err).collect();
-        for error in &failed {
-            println!("Error: {error}");
-        }
-        println!(
-            "{} ok, {} failed",
-            devices.len() - failed.len(),
-            failed.len()
-        );
-        finished(start_time);
-    }
-
     pub fn forty_threads(devices: &[Device]) {
-        pool_of(devices, 40);
+        exercises::ex14_max_threads::show_version_on_a_pool(devices, 40);
     }
 
     pub fn two_threads(devices: &[Device]) {
-        pool_of(devices, 2);
+        exercises::ex14_max_threads::show_version_on_a_pool(devices, 2);
     }
 }

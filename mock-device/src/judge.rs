@@ -438,9 +438,12 @@ pub fn after_all_ended(record: &Record, printed: &[Printed], slack: Duration) ->
 pub fn none_left_open(record: &Record, slack: Duration) -> Judgment {
     let mut worst: Option<(Duration, &SessionRecord)> = None;
     for s in &record.sessions {
+        // The goodbye a client writes as it closes (`exit`) is no work: a connection kept
+        // to the end of the run runs its `exit` only then, which must not hide it.
         let last_activity = s
             .commands
             .iter()
+            .filter(|c| !matches!(c.command.trim(), "exit" | "quit" | "logout"))
             .filter_map(|c| c.end)
             .max()
             .or(s.auth.as_ref().map(|a| a.at))
@@ -612,6 +615,17 @@ mod tests {
         let mut r = record(&POOL);
         assert!(none_left_open(&r, ms(350)).is_ok());
         r.sessions[1].closed.as_mut().unwrap().at = ms(900);
+        let failure = none_left_open(&r, ms(350)).unwrap_err();
+        assert!(
+            failure.saw.starts_with("r2's session stayed open"),
+            "{failure}"
+        );
+        // The `exit` its client writes as it finally closes does not count as work.
+        r.sessions[1].commands.push(crate::record::CommandRecord {
+            command: "exit".to_string(),
+            start: ms(890),
+            end: Some(ms(895)),
+        });
         let failure = none_left_open(&r, ms(350)).unwrap_err();
         assert!(
             failure.saw.starts_with("r2's session stayed open"),
